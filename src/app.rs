@@ -1,0 +1,167 @@
+//! Runs one validated [`Request`]: connects what the command needs, does the work, prints
+//! the one-screen summary (or JSON) and says how it ended.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::cli::Cli;
+use crate::exit::{Fatal, Outcome};
+use crate::legacy::LegacySource;
+use crate::mappings::Mappings;
+use crate::progress::{Progress, ProgressMode};
+use crate::report::explain::explain;
+use crate::report::plan_csv::PlanReport;
+use crate::rules::{self, RulesContext};
+use crate::scope::Scope;
+use crate::settings::Settings;
+use crate::target;
+
+/// A command with its own arguments, free of clap.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Setup,
+    Plan {
+        out: PathBuf,
+        scope: Scope,
+        chunk_size: usize,
+    },
+    Explain {
+        account_id: i64,
+    },
+}
+
+/// Everything a run needs, validated.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub settings: Settings,
+    pub command: Command,
+    pub json: bool,
+    pub quiet: bool,
+}
+
+/// Parses nothing, validates everything, then runs the command on a tokio runtime.
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    let request = cli.into_request()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(execute(request))
+}
+
+fn load_mappings(settings: &Settings) -> Result<Mappings, Fatal> {
+    Ok(Mappings::load(&settings.mappings_dir)?)
+}
+
+fn rules_context<'a>(settings: &'a Settings, mappings: &'a Mappings) -> RulesContext<'a> {
+    RulesContext {
+        mappings,
+        default_currency: &settings.default_currency,
+        default_language: settings.default_language,
+    }
+}
+
+async fn execute(request: Request) -> anyhow::Result<Outcome> {
+    let Request {
+        settings,
+        command,
+        json,
+        quiet,
+    } = request;
+    match command {
+        Command::Setup => {
+            let pool = target::connect(&settings.target_url, 1).await?;
+            let report = target::schema::setup(&pool).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else if report.applied.is_empty() {
+                println!(
+                    "target schema is up to date (version {})",
+                    target::schema::latest_version()
+                );
+            } else {
+                println!("applied target schema migrations {:?}", report.applied);
+            }
+            pool.close().await;
+            Ok(Outcome::Done)
+        }
+        Command::Plan {
+            out,
+            scope,
+            chunk_size,
+        } => {
+            let mappings = load_mappings(&settings)?;
+            let ctx = rules_context(&settings, &mappings);
+            let source = LegacySource::connect(&settings.legacy_url, 2).await?;
+            let total = source.count(&scope).await?;
+            let mut progress = Progress::new(ProgressMode::detect(quiet), "plan", total);
+            let mut report = PlanReport::create(&out, &mappings)?;
+            crate::plan::run(
+                &source,
+                &scope,
+                &ctx,
+                chunk_size,
+                &mut progress,
+                &mut report,
+            )
+            .await?;
+            let elapsed = progress.finish();
+            source.close().await;
+            let summary = report.finish()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                print!("{}", summary.render());
+                println!(
+                    "reports written to {} in {:.1}s ({:.0} accounts/s)",
+                    out.display(),
+                    elapsed.as_secs_f64(),
+                    summary.accounts as f64 / elapsed.as_secs_f64().max(1e-3)
+                );
+            }
+            Ok(if summary.held() > 0 {
+                Outcome::NeedsAttention
+            } else {
+                Outcome::Done
+            })
+        }
+        Command::Explain { account_id } => {
+            let mappings = load_mappings(&settings)?;
+            let ctx = rules_context(&settings, &mappings);
+            let source = LegacySource::connect(&settings.legacy_url, 1).await?;
+            let account = source.read_account(account_id).await?;
+            source.close().await;
+            let Some(account) = account else {
+                return Err(Fatal::Usage(format!(
+                    "account {account_id} does not exist in the legacy database"
+                ))
+                .into());
+            };
+            let decision = rules::decide(&account, &ctx);
+            if json {
+                let codes = serde_json::json!({
+                    "legacy_account_id": account_id,
+                    "decision": if decision.migrates() { "migrate" } else { "hold" },
+                    "reasons": decision.reason_codes(),
+                });
+                println!("{}", serde_json::to_string_pretty(&codes)?);
+            } else {
+                print!(
+                    "{}",
+                    explain(
+                        &account,
+                        &decision,
+                        &mappings.full_permissions,
+                        &mappings.invoices_only_permissions
+                    )
+                );
+            }
+            Ok(if decision.migrates() {
+                Outcome::Done
+            } else {
+                Outcome::NeedsAttention
+            })
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! The command line (cli.md). clap lives here and only here: [`Cli::into_request`] turns
+//! the parsed arguments and the configuration into one validated [`Request`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::{Command, Request};
+use crate::exit::Fatal;
+use crate::scope::Scope;
+use crate::settings::Settings;
+
+/// Moves customers from the legacy BILLmanager billing (MySQL) to the new billing (PostgreSQL).
+#[derive(Debug, Parser)]
+#[command(name = "billmigrate", version, about)]
+pub struct Cli {
+    /// Configuration file (default: billmigrate.toml in the working directory, if present).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Print the end-of-command summary as JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// No progress output (the summary is still printed).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: CliCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// Create or upgrade the target schema (idempotent).
+    Setup,
+    /// Dry run: apply every rule and write the reports; writes to no database, sends nothing.
+    Plan {
+        /// Directory for accounts.csv, users.csv, payers.csv, services.csv and summary.json.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        /// Accounts read per chunk (one consistent snapshot each).
+        #[arg(long, default_value_t = 2000, value_name = "N")]
+        chunk_size: usize,
+    },
+    /// The decision trail of one account in plain language, with every reason code.
+    Explain {
+        /// The legacy account id (client number).
+        account_id: i64,
+    },
+}
+
+/// Which accounts a command works on (none = every account).
+#[derive(Debug, Args)]
+#[group(multiple = false)]
+pub struct ScopeArgs {
+    /// Inclusive account id ranges, comma-separated, e.g. 1-5000,7001.
+    #[arg(long, value_name = "RANGES")]
+    pub accounts: Option<String>,
+    /// A file with one account id a line.
+    #[arg(long, value_name = "FILE")]
+    pub account_file: Option<PathBuf>,
+}
+
+impl ScopeArgs {
+    fn into_scope(self) -> Result<Scope, Fatal> {
+        match (self.accounts, self.account_file) {
+            (Some(spec), _) => {
+                Scope::parse_ranges(&spec).map_err(|m| Fatal::Usage(format!("--accounts: {m}")))
+            }
+            (None, Some(file)) => {
+                Scope::read_file(&file).map_err(|m| Fatal::Usage(format!("--account-file: {m}")))
+            }
+            (None, None) => Ok(Scope::All),
+        }
+    }
+}
+
+impl Cli {
+    /// Loads the configuration and validates every argument: after this, no work can fail
+    /// for a reason an operator could have caught at the prompt.
+    pub fn into_request(self) -> Result<Request, Fatal> {
+        let env = |name: &str| std::env::var(name).ok();
+        let settings = Settings::load(self.config.as_deref(), &env)?;
+        let command = match self.command {
+            CliCommand::Setup => Command::Setup,
+            CliCommand::Plan {
+                out,
+                scope,
+                chunk_size,
+            } => {
+                if chunk_size == 0 {
+                    return Err(Fatal::Usage("--chunk-size must be at least 1".into()));
+                }
+                Command::Plan {
+                    out,
+                    scope: scope.into_scope()?,
+                    chunk_size,
+                }
+            }
+            CliCommand::Explain { account_id } => Command::Explain { account_id },
+        };
+        Ok(Request {
+            settings,
+            command,
+            json: self.json,
+            quiet: self.quiet,
+        })
+    }
+}

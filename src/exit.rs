@@ -1,0 +1,39 @@
+//! Exit codes (cli.md): 0 all done; 1 done, but a person must look; 2 could not run. Errors
+//! that mean "could not run" are typed so `main` can tell them apart from bugs' context.
+
+use crate::mappings::MappingError;
+use crate::settings::ConfigError;
+
+/// How a command that ran ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything done.
+    Done,
+    /// Done, but something needs a person: held accounts, differences, failed emails.
+    NeedsAttention,
+}
+
+impl Outcome {
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Done => 0,
+            Outcome::NeedsAttention => 1,
+        }
+    }
+}
+
+/// The exit code of a command that could not run.
+pub const COULD_NOT_RUN: u8 = 2;
+
+/// A reason the command could not start or continue.
+#[derive(Debug, thiserror::Error)]
+pub enum Fatal {
+    #[error("configuration: {0}")]
+    Config(#[from] ConfigError),
+    #[error("mappings: {0}")]
+    Mapping(#[from] MappingError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Precondition(String),
+}

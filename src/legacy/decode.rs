@@ -1,0 +1,156 @@
+//! Turning raw MySQL values into the model's types while surviving legacy conventions:
+//! NULL flags are off, zero and impossible dates are unknown, text may be any bytes, numbers
+//! may arrive as text. Decoding never fails — a value that cannot mean anything becomes
+//! `None` and the rules decide what that implies.
+
+use std::str::FromStr;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use mysql_async::Value;
+use rust_decimal::Decimal;
+
+/// Text, replacing invalid UTF-8 rather than failing (legacy columns hold anything).
+pub fn text(value: Value) -> Option<String> {
+    match value {
+        Value::NULL => None,
+        Value::Bytes(bytes) => Some(match String::from_utf8(bytes) {
+            Ok(s) => s,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        }),
+        Value::Int(n) => Some(n.to_string()),
+        Value::UInt(n) => Some(n.to_string()),
+        other => Some(other.as_sql(true).trim_matches('\'').to_owned()),
+    }
+}
+
+/// Text where the model wants a string even for NULL.
+pub fn text_or_empty(value: Value) -> String {
+    text(value).unwrap_or_default()
+}
+
+/// An integer; text that does not parse (e.g. `''`) is `None`.
+pub fn int(value: Value) -> Option<i64> {
+    match value {
+        Value::Int(n) => Some(n),
+        Value::UInt(n) => i64::try_from(n).ok(),
+        Value::Bytes(bytes) => std::str::from_utf8(&bytes).ok()?.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A legacy flag: on only when exactly `'on'`.
+pub fn flag(value: Value) -> bool {
+    matches!(value, Value::Bytes(ref b) if b.as_slice() == b"on")
+}
+
+/// A DECIMAL money value; NULL or garbage is `None`.
+pub fn money(value: Value) -> Option<Decimal> {
+    match value {
+        Value::Bytes(bytes) => Decimal::from_str(std::str::from_utf8(&bytes).ok()?.trim()).ok(),
+        Value::Int(n) => Some(Decimal::from(n)),
+        Value::UInt(n) => Some(Decimal::from(n)),
+        _ => None,
+    }
+}
+
+/// A known DATETIME: not NULL, not a zero date, a real calendar date and time.
+pub fn datetime(value: Value) -> Option<NaiveDateTime> {
+    match value {
+        Value::Date(y, mo, d, h, mi, s, us) => NaiveDate::from_ymd_opt(
+            y.into(),
+            mo.into(),
+            d.into(),
+        )?
+        .and_hms_micro_opt(h.into(), mi.into(), s.into(), us),
+        Value::Bytes(bytes) => parse_datetime(std::str::from_utf8(&bytes).ok()?),
+        _ => None,
+    }
+}
+
+/// A known DATE (a DATETIME's date part is accepted too).
+pub fn date(value: Value) -> Option<NaiveDate> {
+    match value {
+        Value::Date(y, mo, d, ..) => NaiveDate::from_ymd_opt(y.into(), mo.into(), d.into()),
+        Value::Bytes(bytes) => {
+            let s = std::str::from_utf8(&bytes).ok()?.trim();
+            NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()
+        }
+        _ => None,
+    }
+}
+
+fn parse_datetime(s: &str) -> Option<NaiveDateTime> {
+    let s = s.trim();
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
+        .ok()
+        .or_else(|| {
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .ok()?
+                .and_hms_opt(0, 0, 0)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_and_impossible_dates_are_unknown() {
+        assert_eq!(datetime(Value::Date(0, 0, 0, 0, 0, 0, 0)), None);
+        assert_eq!(datetime(Value::Date(2011, 2, 30, 0, 0, 0, 0)), None);
+        assert_eq!(datetime(Value::Date(2011, 0, 15, 0, 0, 0, 0)), None);
+        assert_eq!(
+            datetime(Value::Bytes(b"0000-00-00 00:00:00".to_vec())),
+            None
+        );
+        assert_eq!(datetime(Value::NULL), None);
+        let known = datetime(Value::Date(2011, 3, 2, 10, 5, 1, 0)).unwrap();
+        assert_eq!(known.to_string(), "2011-03-02 10:05:01");
+        assert_eq!(
+            datetime(Value::Bytes(b"2011-03-02 10:05:01".to_vec())),
+            Some(known)
+        );
+        assert_eq!(date(Value::Bytes(b"0000-00-00".to_vec())), None);
+        assert_eq!(
+            date(Value::Date(2024, 2, 29, 0, 0, 0, 0))
+                .unwrap()
+                .to_string(),
+            "2024-02-29"
+        );
+    }
+
+    #[test]
+    fn flags_are_on_only_when_exactly_on() {
+        assert!(flag(Value::Bytes(b"on".to_vec())));
+        for off in [
+            Value::NULL,
+            Value::Bytes(b"off".to_vec()),
+            Value::Bytes(b"ON".to_vec()),
+            Value::Bytes(b" on".to_vec()),
+            Value::Bytes(Vec::new()),
+        ] {
+            assert!(!flag(off));
+        }
+    }
+
+    #[test]
+    fn odd_values_decode_without_failing() {
+        assert_eq!(int(Value::Bytes(b"".to_vec())), None);
+        assert_eq!(int(Value::Bytes(b" 3 ".to_vec())), Some(3));
+        assert_eq!(
+            text(Value::Bytes(vec![b'a', 0xff, b'b'])).unwrap(),
+            "a\u{fffd}b"
+        );
+        assert_eq!(
+            money(Value::Bytes(b"-0.00".to_vec())).unwrap(),
+            Decimal::ZERO
+        );
+        assert_eq!(
+            money(Value::Bytes(b"123456789012345678.99".to_vec()))
+                .unwrap()
+                .to_string(),
+            "123456789012345678.99"
+        );
+        assert_eq!(money(Value::NULL), None);
+    }
+}

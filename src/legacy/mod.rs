@@ -1,0 +1,10 @@
+//! The legacy billing database: its model, the decoding of its conventions, and the
+//! read-only streaming reader.
+
+pub mod decode;
+pub mod model;
+pub mod reader;
+pub mod time;
+
+pub use model::LegacyAccount;
+pub use reader::LegacySource;

@@ -1,0 +1,347 @@
+//! Reads legacy accounts with everything the rules need, in keyset-paginated chunks
+//! (`WHERE id > ? ORDER BY id LIMIT n`). Each chunk is read inside one read-only,
+//! consistent-snapshot transaction with one wide query per table, so memory is bounded by
+//! the chunk size and the per-account cost is a few rows, not a few queries.
+
+use mysql_async::prelude::*;
+use mysql_async::{Conn, Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts, Row, Value};
+use tokio::sync::mpsc;
+
+use super::decode::{date, datetime, flag, int, money, text, text_or_empty};
+use super::model::{ClientUser, Item, LegacyAccount, Profile, Subaccount};
+use crate::scope::Scope;
+use crate::settings::SecretUrl;
+
+/// Failure to reach or read the legacy database.
+#[derive(Debug, thiserror::Error)]
+pub enum LegacyError {
+    #[error("legacy database {url}: {message}")]
+    Connect { url: String, message: String },
+    #[error("reading legacy accounts after id {after}: {message}")]
+    Read { after: i64, message: String },
+}
+
+/// A handle on the legacy database; cheap to clone.
+#[derive(Clone)]
+pub struct LegacySource {
+    pool: Pool,
+    url: SecretUrl,
+}
+
+const ACCOUNTS: &str = "SELECT id, name, registration_date, project FROM account \
+     WHERE id > ? AND id <= ? ORDER BY id LIMIT ?";
+const USERS: &str = "SELECT account, id, name, email, realname, language, enabled, superuser, \
+     createdate FROM `user` WHERE account BETWEEN ? AND ? AND level = 16";
+const PROFILES: &str = "SELECT account, id, name, person, profiletype, email, phone, \
+     country_legal, postcode_legal, city_legal, address_legal, vatnum, vatpayer, createdate, \
+     nomigrate FROM profile WHERE account BETWEEN ? AND ?";
+const SUBACCOUNTS: &str = "SELECT s.account, s.id, s.currency, c.iso, s.balance \
+     FROM subaccount s LEFT JOIN currency c ON c.id = s.currency \
+     WHERE s.account BETWEEN ? AND ?";
+const ITEMS: &str = "SELECT i.account, i.id, i.pricelist, t.intname, i.parent, i.status, \
+     i.name, i.opendate, i.expiredate, i.period, i.autoprolong, i.cost, c.iso \
+     FROM item i LEFT JOIN pricelist p ON p.id = i.pricelist \
+     LEFT JOIN itemtype t ON t.id = p.itemtype LEFT JOIN currency c ON c.id = i.currency \
+     WHERE i.account BETWEEN ? AND ?";
+const DOMAINS: &str = "SELECT ip.item, ip.value FROM item i JOIN itemparam ip ON ip.item = i.id \
+     WHERE i.account BETWEEN ? AND ? AND ip.intname = 'domain'";
+
+impl LegacySource {
+    /// Connects (eagerly, so a wrong URL fails before any work).
+    pub async fn connect(url: &SecretUrl, connections: usize) -> Result<LegacySource, LegacyError> {
+        let fail = |e: mysql_async::Error| LegacyError::Connect {
+            url: url.redacted(),
+            message: scrub(&e.to_string(), url),
+        };
+        let opts = Opts::from_url(url.expose()).map_err(|e| fail(e.into()))?;
+        let constraints = PoolConstraints::new(1, connections.max(1)).expect("1 <= max");
+        let opts = OptsBuilder::from_opts(opts)
+            .pool_opts(PoolOpts::default().with_constraints(constraints))
+            .init(vec![
+                "SET SESSION TRANSACTION READ ONLY",
+                "SET NAMES utf8mb4",
+            ]);
+        let pool = Pool::new(opts);
+        let source = LegacySource {
+            pool,
+            url: url.clone(),
+        };
+        let mut conn = source.pool.get_conn().await.map_err(fail)?;
+        conn.ping().await.map_err(fail)?;
+        Ok(source)
+    }
+
+    async fn conn(&self) -> Result<Conn, mysql_async::Error> {
+        self.pool.get_conn().await
+    }
+
+    /// Number of accounts in scope (for progress and ETA).
+    pub async fn count(&self, scope: &Scope) -> Result<u64, LegacyError> {
+        let fail = |e: mysql_async::Error| LegacyError::Read {
+            after: 0,
+            message: scrub(&e.to_string(), &self.url),
+        };
+        let mut conn = self.conn().await.map_err(fail)?;
+        let mut total = 0u64;
+        for (lo, hi) in scope.ranges() {
+            let n: Option<u64> = conn
+                .exec_first(
+                    "SELECT COUNT(*) FROM account WHERE id >= ? AND id <= ?",
+                    (lo, hi),
+                )
+                .await
+                .map_err(fail)?;
+            total += n.unwrap_or(0);
+        }
+        Ok(total)
+    }
+
+    /// One account, or `None` when it does not exist.
+    pub async fn read_account(&self, id: i64) -> Result<Option<LegacyAccount>, LegacyError> {
+        let mut chunk = self.read_chunk(id - 1, id, 1).await?;
+        Ok(chunk.pop())
+    }
+
+    /// Up to `limit` accounts with `after < id <= upto`, in id order, from one snapshot.
+    pub async fn read_chunk(
+        &self,
+        after: i64,
+        upto: i64,
+        limit: usize,
+    ) -> Result<Vec<LegacyAccount>, LegacyError> {
+        let fail = |e: mysql_async::Error| LegacyError::Read {
+            after,
+            message: scrub(&e.to_string(), &self.url),
+        };
+        let mut conn = self.conn().await.map_err(fail)?;
+        conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+            .await
+            .map_err(fail)?;
+        let result = read_in_snapshot(&mut conn, after, upto, limit).await;
+        // A read-only snapshot has nothing to commit; ending it frees the undo history.
+        let _ = conn.query_drop("COMMIT").await;
+        result.map_err(fail)
+    }
+
+    /// Streams every account in scope, chunk by chunk, reading ahead of the consumer.
+    pub fn stream(
+        &self,
+        scope: Scope,
+        chunk_size: usize,
+    ) -> mpsc::Receiver<Result<Vec<LegacyAccount>, LegacyError>> {
+        let (tx, rx) = mpsc::channel(2);
+        let source = self.clone();
+        tokio::spawn(async move {
+            for (lo, hi) in scope.ranges() {
+                let mut after = lo.saturating_sub(1);
+                loop {
+                    let chunk = source.read_chunk(after, hi, chunk_size).await;
+                    let last = match &chunk {
+                        Ok(accounts) => accounts.last().map(|a| a.id),
+                        Err(_) => None,
+                    };
+                    let failed = chunk.is_err();
+                    let full = matches!(&chunk, Ok(a) if a.len() == chunk_size);
+                    if !matches!(&chunk, Ok(a) if a.is_empty()) && tx.send(chunk).await.is_err() {
+                        return;
+                    }
+                    match last {
+                        Some(id) if full && !failed && id < hi => after = id,
+                        _ if failed => return,
+                        _ => break,
+                    }
+                }
+            }
+        });
+        rx
+    }
+
+    pub async fn close(self) {
+        let _ = self.pool.disconnect().await;
+    }
+}
+
+async fn read_in_snapshot(
+    conn: &mut Conn,
+    after: i64,
+    upto: i64,
+    limit: usize,
+) -> Result<Vec<LegacyAccount>, mysql_async::Error> {
+    let mut accounts: Vec<LegacyAccount> = conn
+        .exec_map(ACCOUNTS, (after, upto, limit as u64), |row: Row| {
+            let mut v = row.unwrap().into_iter();
+            let mut next = || v.next().unwrap_or(Value::NULL);
+            LegacyAccount {
+                id: int(next()).unwrap_or_default(),
+                name: text_or_empty(next()),
+                registration_date: datetime(next()),
+                project: int(next()),
+                ..LegacyAccount::default()
+            }
+        })
+        .await?;
+    let (Some(lo), Some(hi)) = (
+        accounts.first().map(|a| a.id),
+        accounts.last().map(|a| a.id),
+    ) else {
+        return Ok(accounts);
+    };
+    let slot = |accounts: &[LegacyAccount], id: Option<i64>| {
+        id.and_then(|id| accounts.binary_search_by_key(&id, |a| a.id).ok())
+    };
+
+    let users: Vec<(Option<i64>, ClientUser)> = conn
+        .exec_map(USERS, (lo, hi), |row: Row| {
+            let mut v = row.unwrap().into_iter();
+            let mut next = || v.next().unwrap_or(Value::NULL);
+            let account = int(next());
+            (
+                account,
+                ClientUser {
+                    id: int(next()).unwrap_or_default(),
+                    login: text_or_empty(next()),
+                    email: text(next()),
+                    realname: text(next()),
+                    language: text(next()),
+                    enabled: flag(next()),
+                    superuser: flag(next()),
+                    createdate: datetime(next()),
+                },
+            )
+        })
+        .await?;
+    for (account, user) in users {
+        if let Some(i) = slot(&accounts, account) {
+            accounts[i].users.push(user);
+        }
+    }
+
+    let profiles: Vec<(Option<i64>, Profile)> = conn
+        .exec_map(PROFILES, (lo, hi), |row: Row| {
+            let mut v = row.unwrap().into_iter();
+            let mut next = || v.next().unwrap_or(Value::NULL);
+            let account = int(next());
+            (
+                account,
+                Profile {
+                    id: int(next()).unwrap_or_default(),
+                    name: text_or_empty(next()),
+                    person: text(next()),
+                    profiletype: int(next()),
+                    email: text(next()),
+                    phone: text(next()),
+                    country: text(next()),
+                    postcode: text(next()),
+                    city: text(next()),
+                    address: text(next()),
+                    vatnum: text(next()),
+                    vatpayer: flag(next()),
+                    createdate: datetime(next()),
+                    nomigrate: flag(next()),
+                },
+            )
+        })
+        .await?;
+    for (account, profile) in profiles {
+        if let Some(i) = slot(&accounts, account) {
+            accounts[i].profiles.push(profile);
+        }
+    }
+
+    let subaccounts: Vec<(Option<i64>, Subaccount)> = conn
+        .exec_map(SUBACCOUNTS, (lo, hi), |row: Row| {
+            let mut v = row.unwrap().into_iter();
+            let mut next = || v.next().unwrap_or(Value::NULL);
+            let account = int(next());
+            (
+                account,
+                Subaccount {
+                    id: int(next()).unwrap_or_default(),
+                    currency_id: int(next()),
+                    currency: text(next()).map(|c| c.trim().to_ascii_uppercase()),
+                    // A NULL balance holds no money.
+                    balance: money(next()).unwrap_or_default(),
+                },
+            )
+        })
+        .await?;
+    for (account, sub) in subaccounts {
+        if let Some(i) = slot(&accounts, account) {
+            accounts[i].subaccounts.push(sub);
+        }
+    }
+
+    let items: Vec<(Option<i64>, Item)> = conn
+        .exec_map(ITEMS, (lo, hi), |row: Row| {
+            let mut v = row.unwrap().into_iter();
+            let mut next = || v.next().unwrap_or(Value::NULL);
+            let account = int(next());
+            (
+                account,
+                Item {
+                    id: int(next()).unwrap_or_default(),
+                    pricelist: int(next()),
+                    itemtype: text(next()),
+                    parent: int(next()),
+                    status: int(next()),
+                    name: text_or_empty(next()),
+                    opendate: datetime(next()),
+                    expiredate: date(next()),
+                    period: int(next()),
+                    autoprolong: int(next()),
+                    cost: money(next()).unwrap_or_default(),
+                    currency: text(next()).map(|c| c.trim().to_ascii_uppercase()),
+                    domain: None,
+                },
+            )
+        })
+        .await?;
+    let mut item_slots: Vec<(i64, usize, usize)> = Vec::with_capacity(items.len());
+    for (account, item) in items {
+        if let Some(i) = slot(&accounts, account) {
+            item_slots.push((item.id, i, accounts[i].items.len()));
+            accounts[i].items.push(item);
+        }
+    }
+    item_slots.sort_unstable();
+
+    let domains: Vec<(Option<i64>, Option<String>)> = conn
+        .exec_map(DOMAINS, (lo, hi), |(item, value): (Value, Value)| {
+            (int(item), text(value))
+        })
+        .await?;
+    for (item, value) in domains {
+        let (Some(item), Some(value)) = (item, value) else {
+            continue;
+        };
+        let value = value.trim().to_owned();
+        if value.is_empty() {
+            continue;
+        }
+        let Ok(pos) = item_slots.binary_search_by_key(&item, |&(id, ..)| id) else {
+            continue;
+        };
+        let (_, account, index) = item_slots[pos];
+        let it = &mut accounts[account].items[index];
+        // R5.6: when an item has several domains, the smallest value.
+        if it.domain.as_ref().is_none_or(|d| value < *d) {
+            it.domain = Some(value);
+        }
+    }
+
+    for account in &mut accounts {
+        account.users.sort_by_key(|u| u.id);
+        account.profiles.sort_by_key(|p| p.id);
+        account.subaccounts.sort_by_key(|s| s.id);
+        account.items.sort_by_key(|i| i.id);
+    }
+    Ok(accounts)
+}
+
+/// Removes the password from a driver message (drivers may echo the URL).
+pub fn scrub(message: &str, url: &SecretUrl) -> String {
+    match url.password() {
+        Some(p) if !p.is_empty() => message.replace(&p, "***"),
+        _ => message.to_owned(),
+    }
+}

@@ -1,0 +1,19 @@
+//! billmigrate: moves a hosting provider's customers from its legacy BILLmanager-style
+//! billing (MySQL) to its new billing (PostgreSQL).
+//!
+//! The pipeline, one module each: [`legacy`] reads, [`rules`] decides (pure), [`plan`] drives
+//! reading and deciding into a sink, [`report`] writes the dry-run reports and `explain`,
+//! [`target`] owns the new billing's schema.
+
+pub mod app;
+pub mod cli;
+pub mod exit;
+pub mod legacy;
+pub mod mappings;
+pub mod plan;
+pub mod progress;
+pub mod report;
+pub mod rules;
+pub mod scope;
+pub mod settings;
+pub mod target;

@@ -1,0 +1,415 @@
+//! The operator's mapping files (cli.md "Mappings"): item types → category and priority,
+//! tariffs → product codes, currency rates, permission sets. Loaded and checked once at
+//! start-up; any defect stops the command before work starts, naming the file and line.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+
+/// The service categories rules.md R5 knows.
+pub const CATEGORIES: &[&str] = &[
+    "hosting",
+    "domain",
+    "ssl",
+    "vps",
+    "dedicated",
+    "license",
+    "other",
+];
+
+/// A defect in a mapping file. Always fatal: exit 2.
+#[derive(Debug, thiserror::Error)]
+pub enum MappingError {
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        file: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{file}:{line}: {message}")]
+    Invalid {
+        file: PathBuf,
+        line: u64,
+        message: String,
+    },
+}
+
+/// A category and its migration priority (1 goes first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Category {
+    pub name: String,
+    pub priority: i16,
+}
+
+/// Everything in `mappings.dir`.
+#[derive(Debug, Clone)]
+pub struct Mappings {
+    service_types: HashMap<String, Category>,
+    default_category: Category,
+    tariffs: HashMap<i64, String>,
+    rates: HashMap<(String, String), Decimal>,
+    /// Sorted permission names of the `full` set.
+    pub full_permissions: Vec<String>,
+    /// Sorted permission names of the `invoices_only` set.
+    pub invoices_only_permissions: Vec<String>,
+}
+
+impl Mappings {
+    /// Category for an `itemtype.intname`, falling back to the `*` row.
+    pub fn category(&self, intname: &str) -> &Category {
+        self.service_types
+            .get(intname)
+            .unwrap_or(&self.default_category)
+    }
+
+    /// The new product code of a legacy tariff, when it is mapped.
+    pub fn product_code(&self, pricelist_id: i64) -> Option<&str> {
+        self.tariffs.get(&pricelist_id).map(String::as_str)
+    }
+
+    /// The direct rate `1 from = rate to`; the identity for one currency.
+    pub fn rate(&self, from: &str, to: &str) -> Option<Decimal> {
+        if from == to {
+            return Some(Decimal::ONE);
+        }
+        self.rates.get(&(from.to_owned(), to.to_owned())).copied()
+    }
+
+    /// Loads and validates the four files of `dir`.
+    pub fn load(dir: &Path) -> Result<Mappings, MappingError> {
+        let types_file = dir.join("service_types.csv");
+        let mut service_types = HashMap::new();
+        let mut default_category = None;
+        for (line, row) in read_rows::<ServiceTypeRow>(&types_file)? {
+            let bad = |message: String| invalid(&types_file, line, message);
+            let intname = row.intname.trim().to_owned();
+            if intname.is_empty() {
+                return Err(bad("empty intname".into()));
+            }
+            if !CATEGORIES.contains(&row.category.trim()) {
+                return Err(bad(format!(
+                    "unknown category {:?} (expected one of {})",
+                    row.category,
+                    CATEGORIES.join(", ")
+                )));
+            }
+            if row.priority < 1 {
+                return Err(bad(format!(
+                    "priority must be at least 1, got {}",
+                    row.priority
+                )));
+            }
+            let category = Category {
+                name: row.category.trim().to_owned(),
+                priority: row.priority,
+            };
+            if intname == "*" {
+                if default_category.replace(category).is_some() {
+                    return Err(bad("duplicate intname \"*\"".into()));
+                }
+            } else if service_types.insert(intname.clone(), category).is_some() {
+                return Err(bad(format!("duplicate intname {intname:?}")));
+            }
+        }
+        let default_category = default_category
+            .ok_or_else(|| invalid(&types_file, 1, "no default row with intname \"*\"".into()))?;
+
+        let tariffs_file = dir.join("tariffs.csv");
+        let mut tariffs = HashMap::new();
+        for (line, row) in read_rows::<TariffRow>(&tariffs_file)? {
+            let code = row.product_code.trim().to_owned();
+            if code.is_empty() {
+                return Err(invalid(&tariffs_file, line, "empty product_code".into()));
+            }
+            if tariffs.insert(row.pricelist_id, code).is_some() {
+                let message = format!("duplicate pricelist_id {}", row.pricelist_id);
+                return Err(invalid(&tariffs_file, line, message));
+            }
+        }
+
+        let rates_file = dir.join("currency_rates.csv");
+        let mut rates = HashMap::new();
+        for (line, row) in read_rows::<RateRow>(&rates_file)? {
+            let bad = |message: String| invalid(&rates_file, line, message);
+            let (from, to) = (iso_code(&row.from), iso_code(&row.to));
+            let (Some(from), Some(to)) = (from, to) else {
+                return Err(bad(format!(
+                    "currency codes must be 3 letters, got {:?} → {:?}",
+                    row.from, row.to
+                )));
+            };
+            if from == to {
+                return Err(bad(format!("rate from {from} to itself")));
+            }
+            if row.rate <= Decimal::ZERO {
+                return Err(bad(format!("rate must be positive, got {}", row.rate)));
+            }
+            if rates.insert((from.clone(), to.clone()), row.rate).is_some() {
+                return Err(bad(format!("duplicate rate {from} → {to}")));
+            }
+        }
+
+        let permissions_file = dir.join("permissions.csv");
+        let mut sets = BTreeMap::new();
+        for (line, row) in read_rows::<PermissionRow>(&permissions_file)? {
+            let bad = |message: String| invalid(&permissions_file, line, message);
+            let name = row.set.trim().to_owned();
+            if name != "full" && name != "invoices_only" {
+                return Err(bad(format!(
+                    "unknown set {name:?} (expected full or invoices_only)"
+                )));
+            }
+            let mut names: Vec<String> = row
+                .permissions
+                .split(';')
+                .map(|p| p.trim().to_owned())
+                .collect();
+            if names.iter().any(String::is_empty) {
+                return Err(bad("empty permission name".into()));
+            }
+            names.sort();
+            names.dedup();
+            if sets.insert(name.clone(), names).is_some() {
+                return Err(bad(format!("duplicate set {name:?}")));
+            }
+        }
+        let mut take = |set: &str| {
+            sets.remove(set)
+                .ok_or_else(|| invalid(&permissions_file, 1, format!("missing the {set:?} set")))
+        };
+        let full_permissions = take("full")?;
+        let invoices_only_permissions = take("invoices_only")?;
+
+        Ok(Mappings {
+            service_types,
+            default_category,
+            tariffs,
+            rates,
+            full_permissions,
+            invoices_only_permissions,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct ServiceTypeRow {
+    intname: String,
+    category: String,
+    priority: i16,
+}
+
+#[derive(Deserialize)]
+struct TariffRow {
+    pricelist_id: i64,
+    product_code: String,
+}
+
+#[derive(Deserialize)]
+struct RateRow {
+    from: String,
+    to: String,
+    rate: Decimal,
+}
+
+#[derive(Deserialize)]
+struct PermissionRow {
+    set: String,
+    permissions: String,
+}
+
+fn invalid(file: &Path, line: u64, message: String) -> MappingError {
+    MappingError::Invalid {
+        file: file.to_owned(),
+        line,
+        message,
+    }
+}
+
+fn iso_code(raw: &str) -> Option<String> {
+    let code = raw.trim().to_ascii_uppercase();
+    (code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())).then_some(code)
+}
+
+/// Every data row with its 1-based line number in the file (the header is line 1).
+fn read_rows<T: for<'de> Deserialize<'de>>(file: &Path) -> Result<Vec<(u64, T)>, MappingError> {
+    let bytes = std::fs::read(file).map_err(|source| MappingError::Read {
+        file: file.to_owned(),
+        source,
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(bytes.as_slice());
+    let headers = reader
+        .headers()
+        .map_err(|err| invalid(file, 1, csv_message(&err)))?
+        .clone();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|err| {
+            let line = err.position().map_or(0, |p| p.line());
+            invalid(file, line, csv_message(&err))
+        })?;
+        let line = record.position().map_or(0, |p| p.line());
+        let row = record
+            .deserialize(Some(&headers))
+            .map_err(|err| invalid(file, line, csv_message(&err)))?;
+        rows.push((line, row));
+    }
+    Ok(rows)
+}
+
+fn csv_message(err: &csv::Error) -> String {
+    match err.kind() {
+        csv::ErrorKind::Deserialize { err, .. } => format!("malformed row: {err}"),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("malformed row: expected {expected_len} fields, found {len}")
+        }
+        csv::ErrorKind::Utf8 { .. } => "malformed row: not UTF-8".into(),
+        _ => format!("malformed row: {err}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A copy of the shipped mappings with one file replaced.
+    fn with_file(name: &str, body: &str) -> (tempfile::TempDir, Result<Mappings, MappingError>) {
+        let dir = tempfile::tempdir().unwrap();
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings");
+        for f in [
+            "service_types.csv",
+            "tariffs.csv",
+            "currency_rates.csv",
+            "permissions.csv",
+        ] {
+            std::fs::copy(shipped.join(f), dir.path().join(f)).unwrap();
+        }
+        std::fs::write(dir.path().join(name), body).unwrap();
+        let result = Mappings::load(dir.path());
+        (dir, result)
+    }
+
+    fn error_of(name: &str, body: &str) -> String {
+        let (dir, result) = with_file(name, body);
+        let message = result.unwrap_err().to_string();
+        message.replace(&format!("{}/", dir.path().display()), "")
+    }
+
+    #[test]
+    fn shipped_defaults_match_rules_md() {
+        let m = Mappings::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings")).unwrap();
+        for (intname, name, priority) in [
+            ("vhost", "hosting", 1),
+            ("domain", "domain", 2),
+            ("certificate", "ssl", 3),
+            ("vds", "vps", 4),
+            ("dedic", "dedicated", 5),
+            ("colocation", "dedicated", 5),
+            ("soft", "license", 6),
+            ("softexternal", "license", 6),
+            ("dnshost", "other", 7),
+            ("anything", "other", 7),
+        ] {
+            assert_eq!(
+                m.category(intname),
+                &Category {
+                    name: name.into(),
+                    priority
+                },
+                "{intname}"
+            );
+        }
+        assert_eq!(
+            m.full_permissions.join(","),
+            "affiliates,domains,invoices,payers,payments,profile,services,tickets,users"
+        );
+        assert_eq!(m.invoices_only_permissions, ["invoices"]);
+        assert_eq!(m.rate("USD", "UAH"), Some("41.50".parse().unwrap()));
+        assert_eq!(m.rate("UAH", "UAH"), Some(Decimal::ONE));
+        assert_eq!(m.rate("RUB", "UAH"), None);
+        assert_eq!(m.product_code(101), Some("hosting-start"));
+        assert_eq!(m.product_code(901), None);
+    }
+
+    #[test]
+    fn unknown_category_names_file_and_line() {
+        let msg = error_of(
+            "service_types.csv",
+            "intname,category,priority\nvhost,hosting,1\nvds,cloud,4\n*,other,7\n",
+        );
+        assert_eq!(
+            msg,
+            "service_types.csv:3: unknown category \"cloud\" (expected one of hosting, domain, ssl, vps, dedicated, license, other)"
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_name_file_and_line() {
+        assert_eq!(
+            error_of(
+                "service_types.csv",
+                "intname,category,priority\nvhost,hosting,1\n*,other,7\nvhost,vps,4\n"
+            ),
+            "service_types.csv:4: duplicate intname \"vhost\""
+        );
+        assert_eq!(
+            error_of(
+                "tariffs.csv",
+                "pricelist_id,product_code\n101,a\n102,b\n101,c\n"
+            ),
+            "tariffs.csv:4: duplicate pricelist_id 101"
+        );
+        assert_eq!(
+            error_of(
+                "currency_rates.csv",
+                "from,to,rate\nUSD,UAH,41\nusd,uah,42\n"
+            ),
+            "currency_rates.csv:3: duplicate rate USD → UAH"
+        );
+        assert_eq!(
+            error_of(
+                "permissions.csv",
+                "set,permissions\nfull,a;b\ninvoices_only,invoices\nfull,c\n"
+            ),
+            "permissions.csv:4: duplicate set \"full\""
+        );
+    }
+
+    #[test]
+    fn malformed_lines_name_file_and_line() {
+        assert_eq!(
+            error_of("tariffs.csv", "pricelist_id,product_code\n101,a\nabc,b\n"),
+            "tariffs.csv:3: malformed row: field 0: invalid digit found in string"
+        );
+        assert_eq!(
+            error_of("currency_rates.csv", "from,to,rate\nUSD,UAH\n"),
+            "currency_rates.csv:2: malformed row: expected 3 fields, found 2"
+        );
+        assert_eq!(
+            error_of("currency_rates.csv", "from,to,rate\nUSD,UAH,-1\n"),
+            "currency_rates.csv:2: rate must be positive, got -1"
+        );
+        assert_eq!(
+            error_of(
+                "service_types.csv",
+                "intname,category,priority\nvhost,hosting,1\n"
+            ),
+            "service_types.csv:1: no default row with intname \"*\""
+        );
+        assert_eq!(
+            error_of("permissions.csv", "set,permissions\nfull,a;b\nadmin,x\n"),
+            "permissions.csv:3: unknown set \"admin\" (expected full or invoices_only)"
+        );
+    }
+
+    #[test]
+    fn missing_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let msg = Mappings::load(dir.path()).unwrap_err().to_string();
+        assert!(msg.contains("service_types.csv: cannot read"), "{msg}");
+    }
+}

@@ -1,0 +1,274 @@
+//! `explain`: one account's decision trail in sentences a support person can read to the
+//! customer, each ending with the reason code it stands for.
+
+use std::fmt::Write as _;
+
+use crate::legacy::model::{ClientUser, LegacyAccount};
+use crate::rules::{Decision, Hold, PayerOutcome, ServiceOutcome, UserOutcome, Warning};
+
+fn date_of(t: Option<chrono::NaiveDateTime>) -> String {
+    t.map_or_else(
+        || "on an unknown date".to_owned(),
+        |t| format!("on {}", t.date()),
+    )
+}
+
+fn who(user: Option<&ClientUser>, email: &str, id: i64) -> String {
+    let login = user.map(|u| u.login.as_str()).unwrap_or("");
+    match (email.is_empty(), login.is_empty()) {
+        (false, _) => format!("User {email} (id {id})"),
+        (true, false) => format!("User «{login}» (id {id}, no email)"),
+        (true, true) => format!("User id {id} (no email)"),
+    }
+}
+
+fn hold_sentence(h: Hold) -> &'static str {
+    match h {
+        Hold::NoActiveFullAccessUser => {
+            "no user is both enabled and has full access, so nobody can own the new account"
+        }
+        Hold::PrimaryEmailInvalid => {
+            "the owner's email is not a valid address, so the password-set link cannot be sent"
+        }
+        Hold::InvalidPayerType => {
+            "the payer that would move has a payer type other than individual, company or sole proprietor"
+        }
+        Hold::NoRateForCurrency => {
+            "part of the balance is in a currency we have no exchange rate for (or whose currency record is missing)"
+        }
+    }
+}
+
+fn warning_sentence(w: Warning) -> &'static str {
+    match w {
+        Warning::PrimaryChosenById => {
+            "the owner has no creation date, so the owner was chosen by the lowest user id"
+        }
+        Warning::UserEmailInvalid => "a user with an invalid email cannot be invited",
+        Warning::DuplicateUserEmail => "several users share one email and get one invitation",
+        Warning::NoPayer => {
+            "no payer moves: every payer is marked 'do not migrate' or there is none"
+        }
+        Warning::NegativeBalance => "the balance is a debt and moves as a negative entry",
+        Warning::ServiceNotMigrated => {
+            "a service's tariff has no product in the new billing, so it does not move"
+        }
+    }
+}
+
+/// The decision trail of one account.
+pub fn explain(
+    account: &LegacyAccount,
+    d: &Decision,
+    full: &[String],
+    invoices: &[String],
+) -> String {
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "Account {} «{}»", account.id, account.name);
+    if d.migrates() {
+        let _ = writeln!(
+            w,
+            "Decision: MIGRATE{}",
+            if d.warnings.is_empty() {
+                ""
+            } else {
+                ", with warnings:"
+            }
+        );
+        for warning in &d.warnings {
+            let _ = writeln!(w, "  - {} [{}]", warning_sentence(*warning), warning.code());
+        }
+    } else {
+        let _ = writeln!(
+            w,
+            "Decision: HOLD — nothing of this account is written until the old billing is fixed:"
+        );
+        for hold in &d.holds {
+            let _ = writeln!(w, "  - {} [{}]", hold_sentence(*hold), hold.code());
+        }
+    }
+
+    let _ = writeln!(w, "\nUsers");
+    if d.users.is_empty() {
+        let _ = writeln!(w, "  (no client users)");
+    }
+    for u in &d.users {
+        let raw = account.users.iter().find(|x| x.id == u.legacy_user_id);
+        let name = who(raw, &u.email, u.legacy_user_id);
+        let sentence = match u.outcome {
+            UserOutcome::Owner => {
+                let p = d.primary.as_ref().expect("an owner row implies a primary");
+                let how = if p.chosen_by_id {
+                    format!(
+                        "has no known creation date, so among {} candidate(s) the lowest id decided",
+                        p.candidates
+                    )
+                } else {
+                    format!(
+                        "the earliest of {} active user(s) with full access, created {}",
+                        p.candidates,
+                        date_of(p.createdate)
+                    )
+                };
+                let lang = d.owner_language.map(|l| l.as_str()).unwrap_or("-");
+                format!(
+                    "{name} is the owner: {how}. Gets a password-set link by email (language {lang}); the password is not moved"
+                )
+            }
+            UserOutcome::InviteFull => format!(
+                "{name} gets an invitation with full access ({})",
+                full.join(", ")
+            ),
+            UserOutcome::InviteInvoices => format!(
+                "{name} gets an invitation to see invoices only ({}): the user had no full access; the owner can widen it later",
+                invoices.join(", ")
+            ),
+            UserOutcome::Disabled => {
+                format!("{name} is not migrated: the user is disabled in the old billing")
+            }
+            UserOutcome::InvalidEmail => format!(
+                "{name} is not migrated: the email {:?} is not a valid address",
+                u.email
+            ),
+            UserOutcome::SameAsOwner => format!("{name} is not migrated: same email as the owner"),
+            UserOutcome::MergedDuplicate => format!(
+                "{name} gets no separate invitation: the same email is invited once, recorded on user {}",
+                u.merged_into.unwrap_or_default()
+            ),
+        };
+        let _ = writeln!(w, "  - {sentence} [{}]", u.outcome.code());
+    }
+
+    let _ = writeln!(w, "\nPayers");
+    if d.payer.outcomes.is_empty() {
+        let _ = writeln!(w, "  (no payers)");
+    }
+    for (id, outcome) in &d.payer.outcomes {
+        let p = account
+            .profiles
+            .iter()
+            .find(|p| p.id == *id)
+            .expect("outcome of a read profile");
+        let name = format!("Payer «{}» (id {id})", p.name);
+        let sentence = match outcome {
+            PayerOutcome::Migrated => {
+                let kind = d.payer.kind.map_or_else(
+                    || format!("its payer type {:?} is not valid", p.profiletype),
+                    |k| format!("it becomes a payer of kind {k}"),
+                );
+                let vat = if p.vatpayer {
+                    "; VAT payer (VAT invoices stay off until the certificate is seen)"
+                } else {
+                    ""
+                };
+                format!(
+                    "{name} moves: the most recently created payer not marked 'do not migrate' (created {}); {kind}{vat}",
+                    date_of(p.createdate)
+                )
+            }
+            PayerOutcome::MarkedDoNotMigrate => {
+                format!("{name} stays: marked 'do not migrate' by the client")
+            }
+            PayerOutcome::NotLastPayer => format!(
+                "{name} stays: a more recently created payer moves instead (this one created {})",
+                date_of(p.createdate)
+            ),
+        };
+        let _ = writeln!(w, "  - {sentence} [{}]", outcome.code());
+    }
+
+    let _ = writeln!(w, "\nBalance");
+    let b = &d.balance;
+    let client = b.currency.as_deref().unwrap_or("?");
+    if account.subaccounts.is_empty() {
+        let _ = writeln!(
+            w,
+            "  - no balance records: the client gets the default currency {client}"
+        );
+    }
+    for part in &b.parts {
+        match (part.rate, part.converted) {
+            (_, Some(c)) if part.currency == client => {
+                let _ = writeln!(w, "  - {:.2} {} (the client currency)", c, part.currency);
+            }
+            (Some(r), Some(c)) => {
+                let _ = writeln!(
+                    w,
+                    "  - {:.2} {} × {} = {:.2} {client} (rounded to the cent)",
+                    part.total, part.currency, r, c
+                );
+            }
+            _ => {
+                let _ = writeln!(
+                    w,
+                    "  - {:.2} {}: no rate to {client} in mappings/currency_rates.csv",
+                    part.total, part.currency
+                );
+            }
+        }
+    }
+    for id in &b.unknown_currency_subaccounts {
+        let _ = writeln!(
+            w,
+            "  - balance record {id} points at a currency that does not exist in the old billing"
+        );
+    }
+    if d.migrates() {
+        match d.opening_entry() {
+            Some(amount) => {
+                let _ = writeln!(
+                    w,
+                    "  = opening balance {amount:.2} {client}, moved as one ledger entry"
+                );
+            }
+            None => {
+                let _ = writeln!(w, "  = 0.00 {client}: no ledger entry is written");
+            }
+        }
+    }
+
+    let _ = writeln!(w, "\nServices");
+    if d.services.is_empty() {
+        let _ = writeln!(w, "  (no services)");
+    }
+    let mut services: Vec<_> = d.services.iter().collect();
+    services.sort_by_key(|s| (s.seq.is_none(), s.seq, s.legacy_item_id));
+    for s in services {
+        let item = account
+            .items
+            .iter()
+            .find(|i| i.id == s.legacy_item_id)
+            .expect("decision of a read item");
+        let label = format!(
+            "«{}» (item {}, tariff {})",
+            item.name,
+            item.id,
+            item.pricelist.map_or("none".into(), |p| p.to_string())
+        );
+        let sentence = match s.outcome {
+            ServiceOutcome::Migrated => format!(
+                "#{} {} {label} moves as {} product {}{}",
+                s.seq.unwrap_or_default(),
+                s.category.as_deref().unwrap_or(""),
+                s.status.map(|x| x.as_str()).unwrap_or(""),
+                s.product_code.as_deref().unwrap_or(""),
+                s.parent
+                    .map_or(String::new(), |p| format!(", as an add-on of item {p}"))
+            ),
+            ServiceOutcome::Deleted => format!("{label} does not move: deleted in the old billing"),
+            ServiceOutcome::UnknownStatus => {
+                format!("{label} does not move: unknown status {:?}", item.status)
+            }
+            ServiceOutcome::UnmappedTariff => format!(
+                "{label} does not move: its tariff has no product in the new billing (mappings/tariffs.csv) or the tariff record is missing — support must add it by hand"
+            ),
+            ServiceOutcome::ParentNotMigrated => format!(
+                "{label} does not move: it is an add-on of item {}, which is missing, belongs to another account, does not move, or forms a cycle",
+                item.parent.map_or("none".into(), |p| p.to_string())
+            ),
+        };
+        let _ = writeln!(w, "  - {sentence} [{}]", s.outcome.code());
+    }
+    out
+}

@@ -1,0 +1,6 @@
+//! What the tool tells people: the dry-run CSV reports, their summary, and `explain`.
+
+pub mod explain;
+pub mod files;
+pub mod plan_csv;
+pub mod summary;

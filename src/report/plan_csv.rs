@@ -1,0 +1,199 @@
+//! The dry-run report files of cli.md: accounts.csv, users.csv, payers.csv, services.csv
+//! (exact columns, one row per legacy row) and summary.json.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::files::{private_dir, private_file};
+use super::summary::PlanSummary;
+use crate::mappings::Mappings;
+use crate::plan::{Planned, Sink};
+use crate::rules::{Access, Decision};
+
+type Csv = csv::Writer<BufWriter<File>>;
+
+/// Writes the plan reports into one directory.
+pub struct PlanReport<'m> {
+    dir: PathBuf,
+    mappings: &'m Mappings,
+    accounts: Csv,
+    users: Csv,
+    payers: Csv,
+    services: Csv,
+    pub summary: PlanSummary,
+}
+
+fn open(dir: &Path, name: &str, header: &[&str]) -> anyhow::Result<Csv> {
+    let file = private_file(&dir.join(name))?;
+    let mut w = csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, file));
+    w.write_record(header)
+        .with_context(|| format!("writing {name}"))?;
+    Ok(w)
+}
+
+/// `;`-joined permission names of an access level.
+pub fn permissions_of(mappings: &Mappings, access: Option<Access>) -> String {
+    match access {
+        Some(Access::Full) => mappings.full_permissions.join(";"),
+        Some(Access::InvoicesOnly) => mappings.invoices_only_permissions.join(";"),
+        None => String::new(),
+    }
+}
+
+impl<'m> PlanReport<'m> {
+    pub fn create(dir: &Path, mappings: &'m Mappings) -> anyhow::Result<PlanReport<'m>> {
+        private_dir(dir)?;
+        Ok(PlanReport {
+            dir: dir.to_owned(),
+            mappings,
+            accounts: open(
+                dir,
+                "accounts.csv",
+                &[
+                    "legacy_account_id",
+                    "decision",
+                    "reasons",
+                    "primary_user_id",
+                    "primary_email",
+                    "invitations",
+                    "payer_profile_id",
+                    "currency",
+                    "opening_balance",
+                    "services_migrated",
+                    "services_skipped",
+                ],
+            )?,
+            users: open(
+                dir,
+                "users.csv",
+                &[
+                    "legacy_account_id",
+                    "legacy_user_id",
+                    "email",
+                    "outcome",
+                    "permissions",
+                ],
+            )?,
+            payers: open(
+                dir,
+                "payers.csv",
+                &["legacy_account_id", "legacy_profile_id", "outcome"],
+            )?,
+            services: open(
+                dir,
+                "services.csv",
+                &[
+                    "legacy_account_id",
+                    "legacy_item_id",
+                    "itemtype",
+                    "category",
+                    "priority",
+                    "seq",
+                    "product_code",
+                    "outcome",
+                ],
+            )?,
+            summary: PlanSummary::default(),
+        })
+    }
+
+    fn write(&mut self, d: &Decision) -> csv::Result<()> {
+        let id = d.account_id.to_string();
+        let reasons = d.reason_codes().join(";");
+        if d.migrates() {
+            let migrated = d.services.iter().filter(|s| s.seq.is_some()).count();
+            self.accounts.write_record([
+                id.as_str(),
+                "migrate",
+                &reasons,
+                &d.primary
+                    .as_ref()
+                    .map(|p| p.legacy_user_id.to_string())
+                    .unwrap_or_default(),
+                d.primary
+                    .as_ref()
+                    .and_then(|p| p.email.as_deref())
+                    .unwrap_or(""),
+                &d.invitations().count().to_string(),
+                &d.payer.moving.map(|p| p.to_string()).unwrap_or_default(),
+                d.balance.currency.as_deref().unwrap_or(""),
+                &format!("{:.2}", d.balance.opening),
+                &migrated.to_string(),
+                &(d.services.len() - migrated).to_string(),
+            ])?;
+        } else {
+            // cli.md: for a held account only the first three columns are meaningful.
+            self.accounts.write_record([
+                id.as_str(),
+                "hold",
+                &reasons,
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ])?;
+        }
+        for u in &d.users {
+            self.users.write_record([
+                id.as_str(),
+                &u.legacy_user_id.to_string(),
+                &u.email,
+                u.outcome.code(),
+                &permissions_of(self.mappings, u.access),
+            ])?;
+        }
+        for (profile, outcome) in &d.payer.outcomes {
+            self.payers
+                .write_record([id.as_str(), &profile.to_string(), outcome.code()])?;
+        }
+        for s in &d.services {
+            self.services.write_record([
+                id.as_str(),
+                &s.legacy_item_id.to_string(),
+                s.itemtype.as_deref().unwrap_or(""),
+                s.category.as_deref().unwrap_or(""),
+                &s.priority.map(|p| p.to_string()).unwrap_or_default(),
+                &s.seq.map(|n| n.to_string()).unwrap_or_default(),
+                s.product_code.as_deref().unwrap_or(""),
+                s.outcome.code(),
+            ])?;
+        }
+        self.summary.add(d);
+        Ok(())
+    }
+
+    /// Flushes the CSV files and writes summary.json.
+    pub fn finish(mut self) -> anyhow::Result<PlanSummary> {
+        for w in [
+            &mut self.accounts,
+            &mut self.users,
+            &mut self.payers,
+            &mut self.services,
+        ] {
+            w.flush().context("flushing plan reports")?;
+        }
+        let json = serde_json::to_vec_pretty(&self.summary)?;
+        let path = self.dir.join("summary.json");
+        std::io::Write::write_all(&mut private_file(&path)?, &json)
+            .with_context(|| format!("writing {}", path.display()))?;
+        Ok(self.summary)
+    }
+}
+
+impl Sink for PlanReport<'_> {
+    async fn accept(&mut self, chunk: Vec<Planned>) -> anyhow::Result<()> {
+        for planned in &chunk {
+            self.write(&planned.decision).with_context(|| {
+                format!("writing the report rows of account {}", planned.account.id)
+            })?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,171 @@
+//! The TOML file's shape and the environment overrides: every key of cli.md's table, with
+//! its default, its environment variable, and `deny_unknown_fields` so a misspelt key is an
+//! error naming it rather than a silently ignored setting.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::{ConfigError, Env};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    #[serde(default)]
+    legacy: Legacy,
+    #[serde(default)]
+    target: Target,
+    #[serde(default)]
+    mappings: MappingsSection,
+    #[serde(default)]
+    mail: Mail,
+    #[serde(default)]
+    links: Links,
+    #[serde(default)]
+    cutoff: Cutoff,
+    #[serde(default)]
+    tokens: Tokens,
+    #[serde(default)]
+    defaults: Defaults,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Legacy {
+    url: Option<String>,
+    timezone: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Target {
+    url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MappingsSection {
+    dir: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Mail {
+    transport: Option<String>,
+    from: Option<String>,
+    reply_to: Option<String>,
+    support_address: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Links {
+    new_billing_url: Option<String>,
+    old_billing_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cutoff {
+    date: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Tokens {
+    ttl_hours: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Defaults {
+    currency: Option<String>,
+    language: Option<String>,
+}
+
+/// Every key with the file, environment and default applied, not yet validated.
+#[derive(Debug)]
+pub struct Values {
+    pub legacy_url: String,
+    pub legacy_timezone: String,
+    pub target_url: String,
+    pub mappings_dir: String,
+    pub mail_transport: String,
+    pub mail_from: Option<String>,
+    pub mail_reply_to: Option<String>,
+    pub mail_support_address: Option<String>,
+    pub new_billing_url: Option<String>,
+    pub old_billing_url: Option<String>,
+    pub cutoff_date: Option<String>,
+    pub tokens_ttl_hours: u32,
+    pub defaults_currency: String,
+    pub defaults_language: String,
+}
+
+/// Environment variable of every key (cli.md names the first five; the rest follow
+/// `BILLMIGRATE_<SECTION>_<KEY>`).
+pub const ENV_VARS: &[(&str, &str)] = &[
+    ("legacy.url", "BILLMIGRATE_LEGACY_URL"),
+    ("target.url", "BILLMIGRATE_TARGET_URL"),
+    ("mappings.dir", "BILLMIGRATE_MAPPINGS"),
+    ("mail.transport", "BILLMIGRATE_MAIL_TRANSPORT"),
+    ("cutoff.date", "BILLMIGRATE_CUTOFF"),
+    ("legacy.timezone", "BILLMIGRATE_LEGACY_TIMEZONE"),
+    ("mail.from", "BILLMIGRATE_MAIL_FROM"),
+    ("mail.reply_to", "BILLMIGRATE_MAIL_REPLY_TO"),
+    ("mail.support_address", "BILLMIGRATE_MAIL_SUPPORT_ADDRESS"),
+    ("links.new_billing_url", "BILLMIGRATE_LINKS_NEW_BILLING_URL"),
+    ("links.old_billing_url", "BILLMIGRATE_LINKS_OLD_BILLING_URL"),
+    ("tokens.ttl_hours", "BILLMIGRATE_TOKENS_TTL_HOURS"),
+    ("defaults.currency", "BILLMIGRATE_DEFAULTS_CURRENCY"),
+    ("defaults.language", "BILLMIGRATE_DEFAULTS_LANGUAGE"),
+];
+
+pub fn read(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        file: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        file: path.to_owned(),
+        message: e.to_string().trim_end().replace('\n', " "),
+    })
+}
+
+impl FileConfig {
+    /// Applies the environment over the file, then the defaults of cli.md.
+    pub fn with_env(self, env: Env<'_>) -> Values {
+        let var = |key: &str| {
+            let name = ENV_VARS.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)?;
+            env(name).filter(|v| !v.is_empty())
+        };
+        let pick = |key: &str, file: Option<String>| var(key).or(file);
+        Values {
+            legacy_url: pick("legacy.url", self.legacy.url)
+                .unwrap_or_else(|| "mysql://root@127.0.0.1:3306/billmgr".into()),
+            legacy_timezone: pick("legacy.timezone", self.legacy.timezone)
+                .unwrap_or_else(|| "UTC".into()),
+            target_url: pick("target.url", self.target.url)
+                .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/billing".into()),
+            mappings_dir: pick("mappings.dir", self.mappings.dir)
+                .unwrap_or_else(|| "mappings".into()),
+            mail_transport: pick("mail.transport", self.mail.transport)
+                .unwrap_or_else(|| "file:outbox-mail".into()),
+            mail_from: pick("mail.from", self.mail.from),
+            mail_reply_to: pick("mail.reply_to", self.mail.reply_to),
+            mail_support_address: pick("mail.support_address", self.mail.support_address),
+            new_billing_url: pick("links.new_billing_url", self.links.new_billing_url),
+            old_billing_url: pick("links.old_billing_url", self.links.old_billing_url),
+            cutoff_date: pick("cutoff.date", self.cutoff.date),
+            tokens_ttl_hours: match var("tokens.ttl_hours") {
+                // An unparsable override must not fall back silently: 0 fails validation.
+                Some(v) => v.trim().parse().unwrap_or(0),
+                None => self.tokens.ttl_hours.unwrap_or(168),
+            },
+            defaults_currency: pick("defaults.currency", self.defaults.currency)
+                .unwrap_or_else(|| "UAH".into()),
+            defaults_language: pick("defaults.language", self.defaults.language)
+                .unwrap_or_else(|| "uk".into()),
+        }
+    }
+}
