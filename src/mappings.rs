@@ -142,10 +142,14 @@ impl Mappings {
             if from == to {
                 return Err(bad(format!("rate from {from} to itself")));
             }
-            if row.rate <= Decimal::ZERO {
-                return Err(bad(format!("rate must be positive, got {}", row.rate)));
+            let rate: Decimal = row
+                .rate
+                .parse()
+                .map_err(|_| bad(format!("rate {:?} is not a decimal number", row.rate)))?;
+            if rate <= Decimal::ZERO {
+                return Err(bad(format!("rate must be positive, got {rate}")));
             }
-            if rates.insert((from.clone(), to.clone()), row.rate).is_some() {
+            if rates.insert((from.clone(), to.clone()), rate).is_some() {
                 return Err(bad(format!("duplicate rate {from} → {to}")));
             }
         }
@@ -209,7 +213,8 @@ struct TariffRow {
 struct RateRow {
     from: String,
     to: String,
-    rate: Decimal,
+    /// Read as text: serde would hand csv's numbers to Decimal through f64.
+    rate: String,
 }
 
 #[derive(Deserialize)]
@@ -328,7 +333,10 @@ mod tests {
             "affiliates,domains,invoices,payers,payments,profile,services,tickets,users"
         );
         assert_eq!(m.invoices_only_permissions, ["invoices"]);
-        assert_eq!(m.rate("USD", "UAH"), Some("41.50".parse().unwrap()));
+        assert_eq!(
+            m.rate("USD", "UAH").map(|r| r.to_string()).as_deref(),
+            Some("41.50")
+        );
         assert_eq!(m.rate("UAH", "UAH"), Some(Decimal::ONE));
         assert_eq!(m.rate("RUB", "UAH"), None);
         assert_eq!(m.product_code(101), Some("hosting-start"));
@@ -392,6 +400,10 @@ mod tests {
         assert_eq!(
             error_of("currency_rates.csv", "from,to,rate\nUSD,UAH,-1\n"),
             "currency_rates.csv:2: rate must be positive, got -1"
+        );
+        assert_eq!(
+            error_of("currency_rates.csv", "from,to,rate\nUSD,UAH,4l.5\n"),
+            "currency_rates.csv:2: rate \"4l.5\" is not a decimal number"
         );
         assert_eq!(
             error_of(

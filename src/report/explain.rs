@@ -89,6 +89,9 @@ pub fn explain(
         }
     }
 
+    if !d.migrates() {
+        let _ = writeln!(w, "\nWhat would happen once the hold is resolved:");
+    }
     let _ = writeln!(w, "\nUsers");
     if d.users.is_empty() {
         let _ = writeln!(w, "  (no client users)");
