@@ -29,6 +29,8 @@ pub enum Command {
     Explain {
         account_id: i64,
     },
+    Migrate(crate::migrate::MigrateOptions),
+    Status,
 }
 
 /// Everything a run needs, validated.
@@ -121,6 +123,45 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
                 );
             }
             Ok(if summary.held() > 0 {
+                Outcome::NeedsAttention
+            } else {
+                Outcome::Done
+            })
+        }
+        Command::Migrate(opts) => {
+            let mappings = load_mappings(&settings)?;
+            let summary =
+                crate::migrate::run(&settings, mappings, opts, ProgressMode::detect(quiet)).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                print!("{}", summary.render());
+            }
+            Ok(if summary.held > 0 {
+                Outcome::NeedsAttention
+            } else {
+                Outcome::Done
+            })
+        }
+        Command::Status => {
+            let pool = target::connect(&settings.target_url, 2).await?;
+            target::schema::require_current(&pool).await?;
+            let legacy_total = match LegacySource::connect(&settings.legacy_url, 1).await {
+                Ok(source) => {
+                    let n = source.count(&Scope::All).await.ok();
+                    source.close().await;
+                    n
+                }
+                Err(_) => None,
+            };
+            let status = crate::report::status::read(&pool, legacy_total).await?;
+            pool.close().await;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&status)?);
+            } else {
+                print!("{}", status.render());
+            }
+            Ok(if status.needs_attention() {
                 Outcome::NeedsAttention
             } else {
                 Outcome::Done

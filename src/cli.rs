@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::app::{Command, Request};
 use crate::exit::Fatal;
+use crate::migrate::MigrateOptions;
 use crate::scope::Scope;
 use crate::settings::Settings;
 
@@ -47,6 +48,22 @@ pub enum CliCommand {
         /// The legacy account id (client number).
         account_id: i64,
     },
+    /// Write accounts into the new billing in batches; idempotent and resumable.
+    Migrate {
+        #[command(flatten)]
+        scope: ScopeArgs,
+        /// Only these service categories this time (comma-separated, e.g. hosting or domain,ssl).
+        #[arg(long, value_name = "LIST")]
+        categories: Option<String>,
+        /// Accounts per batch (one transaction each).
+        #[arg(long, default_value_t = 1000, value_name = "N")]
+        batch_size: usize,
+        /// Batches written in parallel.
+        #[arg(long, default_value_t = 2, value_name = "N")]
+        workers: usize,
+    },
+    /// What has been migrated, held, queued, sent and failed; the last runs.
+    Status,
 }
 
 /// Which accounts a command works on (none = every account).
@@ -98,6 +115,31 @@ impl Cli {
                 }
             }
             CliCommand::Explain { account_id } => Command::Explain { account_id },
+            CliCommand::Migrate {
+                scope,
+                categories,
+                batch_size,
+                workers,
+            } => {
+                if batch_size == 0 || workers == 0 {
+                    return Err(Fatal::Usage(
+                        "--batch-size and --workers must be at least 1".into(),
+                    ));
+                }
+                Command::Migrate(MigrateOptions {
+                    scope: scope.into_scope()?,
+                    categories: categories
+                        .as_deref()
+                        .map(crate::migrate::parse_categories)
+                        .transpose()?,
+                    batch_size,
+                    workers,
+                    skew_account: std::env::var("BILLMIGRATE_FAULT_SKEW_BALANCE")
+                        .ok()
+                        .and_then(|v| v.parse().ok()),
+                })
+            }
+            CliCommand::Status => Command::Status,
         };
         Ok(Request {
             settings,

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod exit;
 pub mod legacy;
 pub mod mappings;
+pub mod migrate;
 pub mod plan;
 pub mod progress;
 pub mod report;

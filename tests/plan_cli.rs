@@ -16,24 +16,6 @@ async fn legacy_checksum(dbs: &TestDbs) -> Vec<(String, Option<i64>)> {
     rows
 }
 
-async fn drop_user(url: &str) {
-    let user = url
-        .trim_start_matches("mysql://")
-        .split(':')
-        .next()
-        .unwrap()
-        .to_owned();
-    let mut my = mysql_async::Conn::from_url(common::mysql_base())
-        .await
-        .unwrap();
-    for host in ["127.0.0.1", "localhost"] {
-        my.query_drop(format!("DROP USER IF EXISTS '{user}'@'{host}'"))
-            .await
-            .unwrap();
-    }
-    my.disconnect().await.unwrap();
-}
-
 #[tokio::test]
 async fn plan_reads_with_select_only_grants_and_never_touches_the_target() {
     let dbs = TestDbs::new("planro").await;
@@ -57,7 +39,7 @@ async fn plan_reads_with_select_only_grants_and_never_touches_the_target() {
             ),
         ],
     );
-    drop_user(&ro_url).await;
+    common::drop_mysql_user(&ro_url).await;
     assert_eq!(code(&out), 1, "held accounts → exit 1: {}", text(&out));
     assert!(
         !text(&out).contains("ro-pass"),

@@ -16,7 +16,10 @@ CREATE TABLE billing.users (
     email text NOT NULL UNIQUE CHECK (email = lower(btrim(email)) AND email <> ''),
     name text NULL,
     language text NOT NULL CHECK (language IN ('uk', 'ru', 'en')),
-    password_hash text NULL
+    password_hash text NULL,
+    -- R7.1: the owner of the lowest legacy account decides the user's language and name,
+    -- whatever order batches commit in.
+    first_legacy_account_id bigint NULL
 );
 
 CREATE TABLE billing.memberships (

@@ -2,6 +2,7 @@
 //! read-only streaming reader.
 
 pub mod decode;
+pub mod fingerprint;
 pub mod model;
 pub mod reader;
 pub mod time;

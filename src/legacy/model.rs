@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 
 /// A legacy `account` row and its dependent rows. Child lists are ordered by their id.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct LegacyAccount {
     pub id: i64,
     pub name: String,
@@ -21,7 +21,7 @@ pub struct LegacyAccount {
 }
 
 /// A `user` row with `level = 16`. The legacy password hash is never read.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct ClientUser {
     pub id: i64,
     pub login: String,
@@ -37,7 +37,7 @@ pub struct ClientUser {
 }
 
 /// A `profile` row: a payer.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Profile {
     pub id: i64,
     pub name: String,
@@ -58,7 +58,7 @@ pub struct Profile {
 }
 
 /// A `subaccount` row: one balance in one currency.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Subaccount {
     pub id: i64,
     pub currency_id: Option<i64>,
@@ -68,7 +68,7 @@ pub struct Subaccount {
 }
 
 /// An `item` row: a service or an add-on, with its tariff's item type resolved.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
 pub struct Item {
     pub id: i64,
     pub pricelist: Option<i64>,

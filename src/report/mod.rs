@@ -3,4 +3,5 @@
 pub mod explain;
 pub mod files;
 pub mod plan_csv;
+pub mod status;
 pub mod summary;

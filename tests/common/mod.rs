@@ -4,6 +4,8 @@
 //! command that starts it — tests never skip.
 #![allow(dead_code)]
 
+pub mod snapshot;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -234,4 +236,21 @@ pub async fn select_only_user(dbs: &TestDbs) -> String {
 
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Drops a user made by [`select_only_user`].
+pub async fn drop_mysql_user(url: &str) {
+    let user = url
+        .trim_start_matches("mysql://")
+        .split(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut my = mysql_async::Conn::from_url(mysql_base()).await.unwrap();
+    for host in ["127.0.0.1", "localhost"] {
+        my.query_drop(format!("DROP USER IF EXISTS '{user}'@'{host}'"))
+            .await
+            .unwrap();
+    }
+    my.disconnect().await.unwrap();
 }

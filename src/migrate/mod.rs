@@ -1,0 +1,222 @@
+//! `migrate`: the planner's chunks become batches that `--workers` tasks write into the new
+//! billing, one transaction per batch. Transient database errors retry the batch with
+//! backoff; any other failure splits the batch so that one bad account is held with a reason
+//! instead of stopping the run.
+
+mod retry;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use serde::Serialize;
+use tokio::sync::{Mutex, mpsc};
+use tokio::task::JoinSet;
+
+use crate::exit::Fatal;
+use crate::legacy::LegacySource;
+use crate::mappings::Mappings;
+use crate::plan::{self, Planned, Sink};
+use crate::progress::{Progress, ProgressMode};
+use crate::rules::RulesContext;
+use crate::scope::Scope;
+use crate::settings::Settings;
+use crate::target::runs::Run;
+use crate::target::writer::{BatchCounts, WriteContext};
+
+/// `migrate`'s own arguments.
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrateOptions {
+    pub scope: Scope,
+    /// `None` = every category.
+    pub categories: Option<Vec<String>>,
+    pub batch_size: usize,
+    pub workers: usize,
+    /// Test-only fault injection (see docs/reliability.md).
+    #[serde(skip)]
+    pub skew_account: Option<i64>,
+}
+
+/// What a `migrate` run did.
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrateSummary {
+    pub run_id: i64,
+    pub interrupted_runs_found: u64,
+    pub accounts_seen: u64,
+    pub migrated: u64,
+    pub phase_added: u64,
+    pub held: u64,
+    pub skipped: u64,
+    pub services: u64,
+    pub emails_queued: u64,
+    pub seconds: f64,
+}
+
+impl MigrateSummary {
+    pub fn render(&self) -> String {
+        format!(
+            "run {}: {} accounts in {:.1}s ({:.0}/s)\n  migrated now:        {}\n  services added (phase): {} accounts\n  held:                {}\n  already done:        {}\n  services written:    {}\n  emails queued:       {}\n{}",
+            self.run_id,
+            self.accounts_seen,
+            self.seconds,
+            self.accounts_seen as f64 / self.seconds.max(1e-3),
+            self.migrated,
+            self.phase_added,
+            self.held,
+            self.skipped,
+            self.services,
+            self.emails_queued,
+            if self.interrupted_runs_found > 0 {
+                format!(
+                    "  note: {} earlier run(s) had crashed and were marked interrupted\n",
+                    self.interrupted_runs_found
+                )
+            } else {
+                String::new()
+            }
+        )
+    }
+}
+
+/// Hands chunks to the workers; the bounded channel keeps reading at most a few batches
+/// ahead of writing, which bounds memory.
+struct Dispatch {
+    tx: mpsc::Sender<Vec<Planned>>,
+}
+
+impl Sink for Dispatch {
+    async fn accept(&mut self, chunk: Vec<Planned>) -> anyhow::Result<()> {
+        self.tx
+            .send(chunk)
+            .await
+            .map_err(|_| anyhow::anyhow!("every writer stopped"))
+    }
+}
+
+pub async fn run(
+    settings: &Settings,
+    mappings: Mappings,
+    opts: MigrateOptions,
+    mode: ProgressMode,
+) -> anyhow::Result<MigrateSummary> {
+    let workers = opts.workers.max(1);
+    let pool = crate::target::connect(&settings.target_url, workers as u32 + 1).await?;
+    crate::target::schema::require_current(&pool).await?;
+    let source = LegacySource::connect(&settings.legacy_url, 2).await?;
+    let args = serde_json::to_value(&opts)?;
+    let (run, interrupted) = Run::start(&pool, "migrate", args)
+        .await
+        .context("recording the run")?;
+    let started = std::time::Instant::now();
+
+    let mappings = Arc::new(mappings);
+    let categories: BTreeSet<String> = match &opts.categories {
+        Some(list) => list.iter().cloned().collect(),
+        None => crate::mappings::CATEGORIES
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
+    };
+    let ctx = Arc::new(WriteContext {
+        mappings: mappings.clone(),
+        zone: settings.legacy_timezone,
+        categories,
+        run_id: run.id,
+        default_language: settings.default_language,
+        skew_account: opts.skew_account,
+    });
+
+    let (tx, rx) = mpsc::channel::<Vec<Planned>>(workers);
+    let rx = Arc::new(Mutex::new(rx));
+    let mut tasks = JoinSet::new();
+    for _ in 0..workers {
+        let (rx, pool, ctx) = (rx.clone(), pool.clone(), ctx.clone());
+        tasks.spawn(async move {
+            let mut total = BatchCounts::default();
+            loop {
+                let batch = rx.lock().await.recv().await;
+                let Some(batch) = batch else {
+                    return Ok::<_, anyhow::Error>(total);
+                };
+                total += retry::write_batch_reliably(&pool, batch, &ctx).await?;
+            }
+        });
+    }
+
+    let total = source.count(&opts.scope).await?;
+    let mut progress = Progress::new(mode, "migrate", total);
+    let rules_ctx = RulesContext {
+        mappings: &mappings,
+        default_currency: &settings.default_currency,
+        default_language: settings.default_language,
+    };
+    let mut dispatch = Dispatch { tx };
+    let planned = plan::run(
+        &source,
+        &opts.scope,
+        &rules_ctx,
+        opts.batch_size,
+        &mut progress,
+        &mut dispatch,
+    )
+    .await;
+    drop(dispatch);
+
+    let mut counts = BatchCounts::default();
+    let mut failure = planned.err();
+    while let Some(joined) = tasks.join_next().await {
+        match joined.context("a writer task panicked")? {
+            Ok(c) => counts += c,
+            Err(e) => {
+                failure.get_or_insert(e);
+                tasks.abort_all();
+            }
+        }
+    }
+    progress.finish();
+    source.close().await;
+    let accounts = counts.migrated + counts.phase_added + counts.held + counts.skipped;
+    run.finish(failure.is_none(), accounts)
+        .await
+        .context("closing the run record")?;
+    pool.close().await;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    Ok(MigrateSummary {
+        run_id: ctx.run_id,
+        interrupted_runs_found: interrupted,
+        accounts_seen: accounts,
+        migrated: counts.migrated,
+        phase_added: counts.phase_added,
+        held: counts.held,
+        skipped: counts.skipped,
+        services: counts.services,
+        emails_queued: counts.emails,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Validates `--categories` against the categories mappings can produce.
+pub fn parse_categories(list: &str) -> Result<Vec<String>, Fatal> {
+    let mut out = Vec::new();
+    for c in list.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        if !crate::mappings::CATEGORIES.contains(&c) {
+            return Err(Fatal::Usage(format!(
+                "--categories: unknown category {c:?} (expected {})",
+                crate::mappings::CATEGORIES.join(", ")
+            )));
+        }
+        out.push(c.to_owned());
+    }
+    if out.is_empty() {
+        return Err(Fatal::Usage("--categories: no category given".into()));
+    }
+    Ok(out)
+}
+
+/// Backoff before retry `attempt` (1-based) of a transiently failed batch.
+pub(crate) fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(250 * 2u64.pow(attempt.min(6)))
+}

@@ -1,0 +1,117 @@
+//! Getting one batch written no matter what: transient errors (lost connection, server
+//! restart, serialization failure) retry the whole batch after a backoff; other errors split
+//! the batch into single-account transactions so only the bad account is held, with a
+//! reason, and the rest migrate.
+
+use anyhow::anyhow;
+use sqlx::{Connection, PgPool};
+
+use crate::plan::Planned;
+use crate::target::writer::{
+    BatchCounts, WriteContext, WriteError, record_held_reasons, write_batch,
+};
+
+const ATTEMPTS: u32 = 6;
+
+/// Whether retrying the same work later can succeed.
+pub fn is_transient(e: &WriteError) -> bool {
+    let WriteError::Db(e) = e else { return false };
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            c.starts_with("08")
+                || matches!(
+                    c.as_ref(),
+                    "40001" | "40P01" | "57P01" | "57P02" | "57P03" | "53300"
+                )
+        }),
+        _ => false,
+    }
+}
+
+async fn attempt(
+    pool: &PgPool,
+    batch: &[Planned],
+    ctx: &WriteContext,
+) -> Result<BatchCounts, WriteError> {
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    let counts = write_batch(&mut tx, batch, ctx).await?;
+    tx.commit().await?;
+    Ok(counts)
+}
+
+/// Retries transient failures; `Err` only when they persist.
+async fn with_retries(
+    pool: &PgPool,
+    batch: &[Planned],
+    ctx: &WriteContext,
+) -> Result<BatchCounts, WriteError> {
+    let mut n = 0;
+    loop {
+        n += 1;
+        match attempt(pool, batch, ctx).await {
+            Err(e) if is_transient(&e) && n < ATTEMPTS => {
+                tokio::time::sleep(super::backoff(n)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+fn describe(batch: &[Planned]) -> String {
+    match (batch.first(), batch.last()) {
+        (Some(a), Some(b)) => format!(
+            "batch of accounts {}–{} ({} accounts)",
+            a.account.id,
+            b.account.id,
+            batch.len()
+        ),
+        _ => "empty batch".into(),
+    }
+}
+
+pub async fn write_batch_reliably(
+    pool: &PgPool,
+    batch: Vec<Planned>,
+    ctx: &WriteContext,
+) -> anyhow::Result<BatchCounts> {
+    match with_retries(pool, &batch, ctx).await {
+        Ok(c) => Ok(c),
+        Err(e) if is_transient(&e) => Err(anyhow!(
+            "{}: the target database kept failing: {e}",
+            describe(&batch)
+        )),
+        Err(first) => {
+            eprintln!(
+                "{}: {first}; writing its accounts one by one",
+                describe(&batch)
+            );
+            let mut total = BatchCounts::default();
+            for one in batch.chunks(1) {
+                match with_retries(pool, one, ctx).await {
+                    Ok(c) => total += c,
+                    Err(e) if is_transient(&e) => return Err(anyhow!("{}: {e}", describe(one))),
+                    Err(e) => {
+                        let reason = match e {
+                            WriteError::Conservation { .. } => "conservation_mismatch",
+                            WriteError::Db(_) => "write_failed",
+                        };
+                        let id = one[0].account.id;
+                        eprintln!("account {id}: held ({reason}): {e}");
+                        let mut conn = pool.acquire().await?;
+                        let mut tx = conn.begin().await?;
+                        record_held_reasons(&mut tx, &[id], &[reason.to_owned()], ctx.run_id)
+                            .await?;
+                        tx.commit().await?;
+                        total.held += 1;
+                    }
+                }
+            }
+            Ok(total)
+        }
+    }
+}
