@@ -31,6 +31,10 @@ pub enum Command {
     },
     Migrate(crate::migrate::MigrateOptions),
     Status,
+    Verify {
+        out: PathBuf,
+        scope: Scope,
+    },
 }
 
 /// Everything a run needs, validated.
@@ -138,6 +142,37 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
                 print!("{}", summary.render());
             }
             Ok(if summary.held > 0 {
+                Outcome::NeedsAttention
+            } else {
+                Outcome::Done
+            })
+        }
+        Command::Verify { out, scope } => {
+            let mappings = load_mappings(&settings)?;
+            let today = chrono::Local::now().date_naive();
+            let summary = crate::verify::run(
+                &settings,
+                &mappings,
+                &out,
+                &scope,
+                today,
+                ProgressMode::detect(quiet),
+            )
+            .await?;
+            if summary.cutoff_passed {
+                eprint!("{}", summary.render().lines().next().unwrap_or_default());
+                eprintln!();
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                print!("{}", summary.render());
+                println!(
+                    "differences written to {}",
+                    out.join("differences.csv").display()
+                );
+            }
+            Ok(if summary.differences > 0 {
                 Outcome::NeedsAttention
             } else {
                 Outcome::Done

@@ -64,6 +64,14 @@ pub enum CliCommand {
     },
     /// What has been migrated, held, queued, sent and failed; the last runs.
     Status,
+    /// Compare the legacy database as it is now with what was written; re-runnable.
+    Verify {
+        /// Directory for differences.csv and summary.json.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        scope: ScopeArgs,
+    },
 }
 
 /// Which accounts a command works on (none = every account).
@@ -140,6 +148,10 @@ impl Cli {
                 })
             }
             CliCommand::Status => Command::Status,
+            CliCommand::Verify { out, scope } => Command::Verify {
+                out,
+                scope: scope.into_scope()?,
+            },
         };
         Ok(Request {
             settings,

@@ -18,3 +18,4 @@ pub mod rules;
 pub mod scope;
 pub mod settings;
 pub mod target;
+pub mod verify;

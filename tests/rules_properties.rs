@@ -15,11 +15,18 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 fn mappings() -> &'static Mappings {
     static M: OnceLock<Mappings> = OnceLock::new();
-    M.get_or_init(|| Mappings::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings")).unwrap())
+    M.get_or_init(|| {
+        Mappings::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings")).unwrap()
+    })
 }
 
 fn date() -> impl Strategy<Value = Option<NaiveDateTime>> {
-    prop_oneof![Just(None), (2008i32..2024, 1u32..13, 1u32..29).prop_map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).and_then(|x| x.and_hms_opt(0, 0, 0)))]
+    prop_oneof![
+        Just(None),
+        (2008i32..2024, 1u32..13, 1u32..29).prop_map(
+            |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).and_then(|x| x.and_hms_opt(0, 0, 0))
+        )
+    ]
 }
 
 fn email_str() -> impl Strategy<Value = Option<String>> {
@@ -33,18 +40,30 @@ fn email_str() -> impl Strategy<Value = Option<String>> {
 }
 
 fn users() -> impl Strategy<Value = Vec<ClientUser>> {
-    prop::collection::vec((email_str(), any::<bool>(), any::<bool>(), date(), prop::option::of("uk|ru|en|de")), 0..6).prop_map(|v| {
+    prop::collection::vec(
+        (
+            email_str(),
+            any::<bool>(),
+            any::<bool>(),
+            date(),
+            prop::option::of("uk|ru|en|de"),
+        ),
+        0..6,
+    )
+    .prop_map(|v| {
         v.into_iter()
             .enumerate()
-            .map(|(i, (email, enabled, superuser, createdate, language))| ClientUser {
-                id: 100 + i as i64,
-                email,
-                enabled,
-                superuser,
-                createdate,
-                language,
-                ..ClientUser::default()
-            })
+            .map(
+                |(i, (email, enabled, superuser, createdate, language))| ClientUser {
+                    id: 100 + i as i64,
+                    email,
+                    enabled,
+                    superuser,
+                    createdate,
+                    language,
+                    ..ClientUser::default()
+                },
+            )
             .collect()
     })
 }
@@ -55,9 +74,19 @@ fn money() -> impl Strategy<Value = Decimal> {
 
 fn accounts() -> impl Strategy<Value = LegacyAccount> {
     let profiles = prop::collection::vec((date(), any::<bool>(), prop::option::of(0i64..5)), 0..4);
-    let subs = prop::collection::vec((prop::option::of(prop::sample::select(vec!["UAH", "USD", "EUR", "RUB"])), money()), 0..4);
+    let subs = prop::collection::vec(
+        (
+            prop::option::of(prop::sample::select(vec!["UAH", "USD", "EUR", "RUB"])),
+            money(),
+        ),
+        0..4,
+    );
     let items = prop::collection::vec(
-        (prop::sample::select(vec![101i64, 201, 301, 401, 501, 601, 701, 801, 901, 950]), prop::option::of(0i64..7), prop::option::of(0usize..8)),
+        (
+            prop::sample::select(vec![101i64, 201, 301, 401, 501, 601, 701, 801, 901, 950]),
+            prop::option::of(0i64..7),
+            prop::option::of(0usize..8),
+        ),
         0..8,
     );
     (users(), profiles, subs, items).prop_map(|(users, profiles, subs, items)| {
@@ -78,12 +107,23 @@ fn accounts() -> impl Strategy<Value = LegacyAccount> {
             profiles: profiles
                 .into_iter()
                 .enumerate()
-                .map(|(i, (createdate, nomigrate, profiletype))| Profile { id: 200 + i as i64, createdate, nomigrate, profiletype, ..Profile::default() })
+                .map(|(i, (createdate, nomigrate, profiletype))| Profile {
+                    id: 200 + i as i64,
+                    createdate,
+                    nomigrate,
+                    profiletype,
+                    ..Profile::default()
+                })
                 .collect(),
             subaccounts: subs
                 .into_iter()
                 .enumerate()
-                .map(|(i, (currency, balance))| Subaccount { id: 300 + i as i64, currency: currency.map(str::to_owned), currency_id: Some(1), balance })
+                .map(|(i, (currency, balance))| Subaccount {
+                    id: 300 + i as i64,
+                    currency: currency.map(str::to_owned),
+                    currency_id: Some(1),
+                    balance,
+                })
                 .collect(),
             items: items
                 .into_iter()
@@ -113,7 +153,8 @@ fn expected_total(a: &LegacyAccount, client: &str) -> Option<Decimal> {
         if t.is_zero() {
             continue;
         }
-        total += (t * mappings().rate(c, client)?).round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        total += (t * mappings().rate(c, client)?)
+            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
     }
     Some(total)
 }

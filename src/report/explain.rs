@@ -157,7 +157,13 @@ pub fn explain(
         let sentence = match outcome {
             PayerOutcome::Migrated => {
                 let kind = d.payer.kind.map_or_else(
-                    || format!("its payer type {} is not valid", p.profiletype.map_or("(empty)".to_owned(), |t| t.to_string())),
+                    || {
+                        format!(
+                            "its payer type {} is not valid",
+                            p.profiletype
+                                .map_or("(empty)".to_owned(), |t| t.to_string())
+                        )
+                    },
                     |k| format!("it becomes a payer of kind {k}"),
                 );
                 let vat = if p.vatpayer {

@@ -152,7 +152,15 @@ fn passwords_are_never_printed() {
 fn shipped_example_config_is_valid_and_names_every_key() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("billmigrate.example.toml");
     let text = std::fs::read_to_string(&path).unwrap();
-    let uncommented: String = text.lines().map(|l| l.strip_prefix("# ").filter(|r| r.contains(" = ")).unwrap_or(l)).collect::<Vec<_>>().join("\n");
+    let uncommented: String = text
+        .lines()
+        .map(|l| {
+            l.strip_prefix("# ")
+                .filter(|r| r.contains(" = "))
+                .unwrap_or(l)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("full.toml");
     std::fs::write(&file, uncommented).unwrap();
@@ -160,7 +168,10 @@ fn shipped_example_config_is_valid_and_names_every_key() {
     assert_eq!(s.cutoff, NaiveDate::from_ymd_opt(2023, 2, 9));
     for (key, var) in file::ENV_VARS {
         let name = key.rsplit('.').next().unwrap();
-        assert!(text.contains(&format!("# {name} = ")), "example lacks {key}");
+        assert!(
+            text.contains(&format!("# {name} = ")),
+            "example lacks {key}"
+        );
         assert!(text.contains(var), "example lacks {var}");
     }
 }

@@ -1,0 +1,195 @@
+//! `migrate` under interruption and concurrency, on generated data large enough to be cut
+//! mid-run: SIGKILL at several points then a re-run, two processes at once on overlapping
+//! scopes, and database connections killed mid-batch — each must end exactly like one
+//! uninterrupted run.
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::snapshot::{diff, snapshot};
+use common::{TestDbs, code, text};
+use sqlx::Connection;
+
+const ACCOUNTS: &str = "3000";
+
+async fn generated(tag: &str) -> TestDbs {
+    let dbs = TestDbs::new(tag).await;
+    let out = Command::new(env!("CARGO_BIN_EXE_billmigrate-fixtures"))
+        .args([
+            "--url",
+            &dbs.legacy_url(),
+            "--accounts",
+            ACCOUNTS,
+            "--seed",
+            "7",
+            "--today",
+            "2026-11-15",
+            "--quiet",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let out = dbs.billmigrate(&["setup"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    dbs
+}
+
+fn spawn(dbs: &TestDbs, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_billmigrate"))
+        .args(args)
+        .env("BILLMIGRATE_LEGACY_URL", dbs.legacy_url())
+        .env("BILLMIGRATE_TARGET_URL", dbs.target_url())
+        .env("BILLMIGRATE_MAPPINGS", common::repo().join("mappings"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// The reference: one clean run on the same generated data, in its own databases.
+async fn reference() -> String {
+    let dbs = generated("faultref").await;
+    let out = dbs.billmigrate(&["migrate", "--quiet"]);
+    assert!(code(&out) <= 1, "{}", text(&out));
+    snapshot(&mut dbs.pg().await).await
+}
+
+async fn migrated_count(dbs: &TestDbs) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM migration.accounts")
+        .fetch_one(&mut dbs.pg().await)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sigkill_at_several_points_then_rerun_equals_an_uninterrupted_run() {
+    let want = reference().await;
+    let dbs = generated("sigkill").await;
+    // Kill while the first batches commit, in the middle, and near the end.
+    for threshold in [1, 1200, 2600] {
+        let mut child = spawn(
+            &dbs,
+            &[
+                "migrate",
+                "--quiet",
+                "--batch-size",
+                "100",
+                "--workers",
+                "2",
+            ],
+        );
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while migrated_count(&dbs).await < threshold && Instant::now() < deadline {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let _ = child.kill(); // SIGKILL
+        child.wait().unwrap();
+    }
+    let out = dbs.billmigrate(&["migrate", "--quiet"]);
+    assert!(code(&out) <= 1, "{}", text(&out));
+    let got = snapshot(&mut dbs.pg().await).await;
+    assert!(
+        got == want,
+        "after SIGKILLs and a re-run the target differs:\n{}",
+        diff(&want, &got)
+    );
+    let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM migration.runs ORDER BY id")
+        .fetch_all(&mut dbs.pg().await)
+        .await
+        .unwrap();
+    assert_eq!(statuses.last().map(String::as_str), Some("succeeded"));
+    assert!(
+        statuses.iter().any(|s| s == "interrupted"),
+        "killed runs are marked interrupted: {statuses:?}"
+    );
+    assert!(!statuses.iter().any(|s| s == "running"), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn two_concurrent_runs_on_overlapping_scopes_never_write_twice() {
+    let want = reference().await;
+    let dbs = generated("concurrent").await;
+    let a = spawn(
+        &dbs,
+        &[
+            "migrate",
+            "--quiet",
+            "--accounts",
+            "1-2000",
+            "--batch-size",
+            "50",
+        ],
+    );
+    let b = spawn(
+        &dbs,
+        &[
+            "migrate",
+            "--quiet",
+            "--accounts",
+            "1000-3000",
+            "--batch-size",
+            "70",
+        ],
+    );
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert!(code(&out) <= 1, "{}", text(&out));
+    }
+    let out = dbs.billmigrate(&["migrate", "--quiet"]);
+    assert!(code(&out) <= 1, "{}", text(&out));
+    assert!(
+        text(&out).contains("migrated now:        0"),
+        "the two runs covered everything: {}",
+        text(&out)
+    );
+    let got = snapshot(&mut dbs.pg().await).await;
+    assert!(
+        got == want,
+        "concurrent runs differ from one run:\n{}",
+        diff(&want, &got)
+    );
+}
+
+#[tokio::test]
+async fn connections_killed_mid_batch_are_retried_without_leaving_anything_partial() {
+    let want = reference().await;
+    let dbs = generated("connkill").await;
+    let child = spawn(&dbs, &["migrate", "--quiet", "--batch-size", "100"]);
+    let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", common::pg_base()))
+        .await
+        .unwrap();
+    let mut killed = 0u64;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while killed < 3 && Instant::now() < deadline {
+        // Backends of this database that are inside a transaction: the batch writers.
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = $1 AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')
+               AND query NOT LIKE '%migration.runs%'",
+        )
+        .bind(dbs.target_db_name())
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+        killed += n as u64;
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(killed > 0, "the test never caught a batch in flight");
+    assert!(
+        code(&out) <= 1,
+        "killed connections must be retried, not fatal: {}",
+        text(&out)
+    );
+    let got = snapshot(&mut dbs.pg().await).await;
+    assert!(
+        got == want,
+        "after killed connections the target differs:\n{}",
+        diff(&want, &got)
+    );
+}

@@ -1,0 +1,133 @@
+//! `verify`: clean after `migrate`; each kind of difference, caused by one targeted change
+//! in the legacy or the target database, is reported with the right check and kind and
+//! nothing else; the cutoff warning; read-only on both sides.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::snapshot::snapshot;
+use common::{TestDbs, code, read, repo, select_only_user, text};
+use mysql_async::prelude::Queryable;
+
+type Row = (i64, String, String);
+
+fn differences(dir: &std::path::Path) -> BTreeSet<Row> {
+    let mut r = csv::Reader::from_path(dir.join("differences.csv")).unwrap();
+    assert_eq!(
+        r.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["legacy_account_id", "check", "kind", "expected", "actual"]
+    );
+    r.records()
+        .map(|x| {
+            let x = x.unwrap();
+            (x[0].parse().unwrap(), x[1].to_owned(), x[2].to_owned())
+        })
+        .collect()
+}
+
+fn row(id: i64, check: &str, kind: &str) -> Row {
+    (id, check.to_owned(), kind.to_owned())
+}
+
+#[tokio::test]
+async fn verify_reports_each_kind_of_difference_and_nothing_else() {
+    let dbs = TestDbs::new("verify").await;
+    dbs.load_legacy_schema().await;
+    for f in [
+        "01_simple_account",
+        "06_other_users",
+        "08_payers",
+        "16_addons",
+        "17_carried_fields",
+    ] {
+        dbs.load_legacy_sql(&read(&repo().join(format!("fixtures/{f}.sql"))))
+            .await;
+    }
+    assert_eq!(code(&dbs.billmigrate(&["setup"])), 0);
+    let out = dbs.billmigrate(&["migrate", "--quiet"]);
+    assert!(code(&out) <= 1, "{}", text(&out));
+
+    let ro_url = select_only_user(&dbs).await;
+    let out_dir = tempfile::tempdir().unwrap();
+    let dir = out_dir.path().join("verify");
+    let verify = |extra: &[(&str, &str)]| {
+        let mut env = vec![("BILLMIGRATE_LEGACY_URL", ro_url.as_str())];
+        env.extend_from_slice(extra);
+        dbs.billmigrate_env(&["verify", "--out", dir.to_str().unwrap()], &env)
+    };
+    let mut pg = dbs.pg().await;
+    let before = snapshot(&mut pg).await;
+    let out = verify(&[]);
+    assert_eq!(code(&out), 0, "clean after migrate: {}", text(&out));
+    assert!(differences(&dir).is_empty());
+    assert_eq!(
+        snapshot(&mut pg).await,
+        before,
+        "verify wrote to the target"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("summary.json"))).unwrap();
+    assert!(summary["accounts_checked"].as_u64().unwrap() >= 5);
+
+    let mut want = BTreeSet::new();
+    let mut my = dbs.mysql().await;
+    let mut step = |change: &str, new: Row| {
+        want.insert(new);
+        let out = verify(&[]);
+        assert_eq!(code(&out), 1, "{change}: {}", text(&out));
+        assert_eq!(differences(&dir), want, "after: {change}");
+    };
+
+    // A payment in the old billing after the move.
+    my.query_drop("UPDATE subaccount SET balance = balance + 25 WHERE account = 101")
+        .await
+        .unwrap();
+    step("legacy payment", row(101, "balance", "legacy_changed"));
+    let q = |sql: &'static str| sqlx::query(sql);
+    q("UPDATE billing.services SET price = price + 1 WHERE legacy_item_id = (SELECT min(s.legacy_item_id) FROM billing.services s JOIN billing.clients c ON c.id = s.client_id WHERE c.legacy_account_id = 1601)").execute(&mut pg).await.unwrap();
+    step("target price edited", row(1601, "services", "mismatch"));
+    q("DELETE FROM migration.outbox WHERE invitation_id IN (SELECT i.id FROM billing.invitations i JOIN billing.clients c ON c.id = i.client_id WHERE c.legacy_account_id = 601)").execute(&mut pg).await.unwrap();
+    q("DELETE FROM billing.invitations WHERE client_id = (SELECT id FROM billing.clients WHERE legacy_account_id = 601)").execute(&mut pg).await.unwrap();
+    step(
+        "invitations deleted",
+        row(601, "invitations", "missing_in_target"),
+    );
+    q("INSERT INTO billing.services (client_id, legacy_item_id, category, priority, seq, product_code, label, status, price)
+       SELECT id, 99999901, 'other', 7, 999, 'x', 'stray', 'active', 1 FROM billing.clients WHERE legacy_account_id = 1701").execute(&mut pg).await.unwrap();
+    step(
+        "stray service",
+        row(1701, "services", "unexpected_in_target"),
+    );
+    q("UPDATE billing.payers SET name = name || ' (edited)' WHERE client_id = (SELECT id FROM billing.clients WHERE legacy_account_id = 801)").execute(&mut pg).await.unwrap();
+    step("payer edited", row(801, "payer", "mismatch"));
+    q("DELETE FROM billing.memberships WHERE client_id = (SELECT id FROM billing.clients WHERE legacy_account_id = 802)").execute(&mut pg).await.unwrap();
+    step(
+        "owner membership deleted",
+        row(802, "owner", "missing_in_target"),
+    );
+    q("INSERT INTO billing.clients (legacy_account_id, name, currency) VALUES (4242, 'no ledger row', 'UAH')").execute(&mut pg).await.unwrap();
+    step(
+        "client without a ledger row",
+        row(4242, "client", "unexpected_in_target"),
+    );
+    my.query_drop("DELETE FROM account WHERE id = 803")
+        .await
+        .unwrap();
+    step(
+        "legacy account deleted",
+        row(803, "client", "legacy_changed"),
+    );
+    my.disconnect().await.unwrap();
+
+    let out = verify(&[("BILLMIGRATE_CUTOFF", "2023-02-09")]);
+    assert!(
+        text(&out).contains("THE CUTOFF DATE 2023-02-09 HAS PASSED"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(code(&out), 1, "verify still runs after the cutoff");
+    let out = verify(&[("BILLMIGRATE_CUTOFF", "2999-12-31")]);
+    assert!(!text(&out).contains("HAS PASSED"), "{}", text(&out));
+    common::drop_mysql_user(&ro_url).await;
+}
