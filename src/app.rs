@@ -35,6 +35,7 @@ pub enum Command {
         out: PathBuf,
         scope: Scope,
     },
+    Partners(crate::partners::PartnerOptions),
 }
 
 /// Everything a run needs, validated.
@@ -173,6 +174,27 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
                 );
             }
             Ok(if summary.differences > 0 {
+                Outcome::NeedsAttention
+            } else {
+                Outcome::Done
+            })
+        }
+        Command::Partners(opts) => {
+            let mappings = load_mappings(&settings)?;
+            let summary = crate::partners::run(&settings, &mappings, &opts).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                print!("{}", summary.render());
+                println!("partners.csv written to {}", opts.out.display());
+                if let Some(map) = &summary.nginx_map {
+                    print!("{map}");
+                }
+            }
+            let attention = summary.partner_not_migrated
+                + summary.no_rate_for_currency
+                + summary.referral_not_migrated;
+            Ok(if attention > 0 {
                 Outcome::NeedsAttention
             } else {
                 Outcome::Done

@@ -64,6 +64,24 @@ pub enum CliCommand {
     },
     /// What has been migrated, held, queued, sent and failed; the last runs.
     Status,
+    /// The separate partner-program phase (R6), after the main migration.
+    Partners {
+        /// End of this month's accrual, RFC 3339 (e.g. 2023-01-15T12:00:00Z); default now.
+        #[arg(long, value_name = "TIMESTAMP")]
+        as_of: Option<String>,
+        /// Directory for partners.csv (and redirects.csv unless --redirects).
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        out: PathBuf,
+        /// Where to write the redirect map (old_url,new_url).
+        #[arg(long, value_name = "FILE")]
+        redirects: Option<PathBuf>,
+        /// Write the nginx `map` block to this file instead of printing it.
+        #[arg(long, value_name = "FILE")]
+        nginx: Option<PathBuf>,
+        /// Run even though some accounts are neither migrated nor held yet.
+        #[arg(long)]
+        allow_partial: bool,
+    },
     /// Compare the legacy database as it is now with what was written; re-runnable.
     Verify {
         /// Directory for differences.csv and summary.json.
@@ -72,6 +90,45 @@ pub enum CliCommand {
         #[command(flatten)]
         scope: ScopeArgs,
     },
+}
+
+/// Builds a realistic legacy (BILLmanager-style) billing database for demos, tests and
+/// benchmarks: the legacy schema, reference rows and N generated accounts with a share of
+/// every awkward case the migration must handle. Existing legacy tables are dropped.
+#[derive(Parser, Debug)]
+#[command(name = "billmigrate-fixtures", version)]
+pub struct FixturesCli {
+    /// MariaDB/MySQL URL of the target database, e.g. mysql://root@127.0.0.1:3306/billmgr
+    /// (created if missing).
+    #[arg(long, env = "BILLMIGRATE_LEGACY_URL", value_name = "MYSQL_URL")]
+    pub url: String,
+    /// Number of accounts to generate (account ids 1..=N).
+    #[arg(long, value_name = "N")]
+    pub accounts: u64,
+    /// RNG seed: the same seed, --accounts and --today always give the same data.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    pub seed: u64,
+    /// The "as of" date (YYYY-MM-DD): nothing is created after it and "this month's expenses"
+    /// fall in its month. Defaults to today's local date.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<chrono::NaiveDate>,
+    /// Print nothing but errors (no progress, no summary).
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl FixturesCli {
+    pub fn into_options(self) -> crate::fixtures_gen::GenerateOptions {
+        crate::fixtures_gen::GenerateOptions {
+            url: self.url,
+            accounts: self.accounts,
+            seed: self.seed,
+            today: self
+                .today
+                .unwrap_or_else(|| chrono::Local::now().date_naive()),
+            quiet: self.quiet,
+        }
+    }
 }
 
 /// Which accounts a command works on (none = every account).
@@ -148,6 +205,29 @@ impl Cli {
                 })
             }
             CliCommand::Status => Command::Status,
+            CliCommand::Partners {
+                as_of,
+                out,
+                redirects,
+                nginx,
+                allow_partial,
+            } => {
+                let as_of = match as_of {
+                    Some(t) => chrono::DateTime::parse_from_rfc3339(&t).map_err(|e| {
+                        Fatal::Usage(format!(
+                            "--as-of {t:?}: {e} (expected e.g. 2023-01-15T12:00:00Z)"
+                        ))
+                    })?,
+                    None => chrono::Utc::now().fixed_offset(),
+                };
+                Command::Partners(crate::partners::PartnerOptions {
+                    as_of,
+                    out,
+                    redirects,
+                    nginx,
+                    allow_partial,
+                })
+            }
             CliCommand::Verify { out, scope } => Command::Verify {
                 out,
                 scope: scope.into_scope()?,

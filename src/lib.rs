@@ -8,9 +8,11 @@
 pub mod app;
 pub mod cli;
 pub mod exit;
+pub mod fixtures_gen;
 pub mod legacy;
 pub mod mappings;
 pub mod migrate;
+pub mod partners;
 pub mod plan;
 pub mod progress;
 pub mod report;

@@ -4,6 +4,7 @@
 pub mod decode;
 pub mod fingerprint;
 pub mod model;
+pub mod partners;
 pub mod reader;
 pub mod time;
 

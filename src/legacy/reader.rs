@@ -75,6 +75,14 @@ impl LegacySource {
         self.pool.get_conn().await
     }
 
+    pub(super) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub(super) fn url(&self) -> &SecretUrl {
+        &self.url
+    }
+
     /// Number of accounts in scope (for progress and ETA).
     pub async fn count(&self, scope: &Scope) -> Result<u64, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {

@@ -5,6 +5,7 @@
 
 pub mod balance;
 pub mod email;
+pub mod partners;
 pub mod payer;
 pub mod reasons;
 pub mod services;
@@ -19,7 +20,7 @@ use crate::legacy::model::LegacyAccount;
 use crate::mappings::Mappings;
 pub use balance::BalanceDecision;
 pub use payer::{PayerDecision, PayerKind};
-pub use reasons::{Hold, PayerOutcome, ServiceOutcome, UserOutcome, Warning};
+pub use reasons::{Hold, PartnerOutcome, PayerOutcome, ServiceOutcome, UserOutcome, Warning};
 pub use services::{ServiceDecision, ServiceStatus};
 pub use users::{Access, Primary, UserDecision};
 

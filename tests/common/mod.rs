@@ -137,6 +137,17 @@ impl TestDbs {
         self.load_legacy_sql(&sql).await;
     }
 
+    /// One integer from the legacy database (`SELECT COUNT(*) …`), NULL as 0.
+    pub async fn legacy_i64(&self, sql: &str) -> i64 {
+        let mut conn = self.mysql().await;
+        let v: Option<Option<i64>> = conn
+            .query_first(sql)
+            .await
+            .unwrap_or_else(|e| panic!("legacy query failed: {sql}: {e}"));
+        conn.disconnect().await.ok();
+        v.flatten().unwrap_or(0)
+    }
+
     /// Runs `billmigrate` with this pair of databases configured and `mappings/` of the repo.
     pub fn billmigrate(&self, args: &[&str]) -> Output {
         self.billmigrate_env(args, &[])

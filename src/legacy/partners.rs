@@ -1,0 +1,119 @@
+//! Reads the partner program from the legacy database (R6): who is a partner with which
+//! program, who referred whom, unpaid rewards, and this month's expenses of referred
+//! accounts per currency. A few grouped queries over the whole program — partners are few.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDateTime;
+use mysql_async::Value;
+use mysql_async::prelude::*;
+
+use super::decode::{int, money, text};
+use super::reader::{LegacyError, LegacySource, scrub};
+use crate::rules::partners::PartnerFacts;
+
+impl LegacySource {
+    /// Every partner's facts, for expenses with `from <= cdate <= until` (wall-clock times).
+    pub async fn partner_facts(
+        &self,
+        from: NaiveDateTime,
+        until: NaiveDateTime,
+    ) -> Result<Vec<PartnerFacts>, LegacyError> {
+        let fail = |e: mysql_async::Error| LegacyError::Read {
+            after: 0,
+            message: scrub(&e.to_string(), self.url()),
+        };
+        let mut conn = self.pool().get_conn().await.map_err(fail)?;
+        conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+            .await
+            .map_err(fail)?;
+
+        // A partner with rows in several projects takes the row of its lowest project.
+        let rows: Vec<(Value, Value, Value)> = conn
+            .query("SELECT a.account, a.affiliate, f.reward FROM account2project a LEFT JOIN affiliate f ON f.id = a.affiliate
+                    WHERE a.affiliate IS NOT NULL ORDER BY a.account, a.project")
+            .await
+            .map_err(fail)?;
+        let mut partners: BTreeMap<i64, PartnerFacts> = BTreeMap::new();
+        for (account, _, reward) in rows {
+            let Some(account) = int(account) else {
+                continue;
+            };
+            partners.entry(account).or_insert_with(|| PartnerFacts {
+                account_id: account,
+                reward_percent: money(reward),
+                ..PartnerFacts::default()
+            });
+        }
+
+        let referrals: Vec<(Value, Value)> = conn
+            .query("SELECT DISTINCT account, affiliatereferer FROM account2project WHERE affiliatereferer IS NOT NULL ORDER BY account")
+            .await
+            .map_err(fail)?;
+        let mut referred_by: BTreeMap<i64, i64> = BTreeMap::new();
+        for (account, referer) in referrals {
+            if let (Some(a), Some(r)) = (int(account), int(referer)) {
+                // One referer per account: the first (lowest project) row wins.
+                if partners.contains_key(&r) && a != r {
+                    referred_by.entry(a).or_insert(r);
+                }
+            }
+        }
+        for (&account, &partner) in &referred_by {
+            partners
+                .get_mut(&partner)
+                .expect("filtered above")
+                .referrals
+                .push(account);
+        }
+
+        let unpaid: Vec<(Value, Value)> = conn
+            .query("SELECT account, SUM(amount) FROM affiliatereward WHERE paid IS NULL OR paid <> 'on' GROUP BY account")
+            .await
+            .map_err(fail)?;
+        for (account, sum) in unpaid {
+            if let Some(p) = int(account).and_then(|a| partners.get_mut(&a)) {
+                p.unpaid = money(sum).unwrap_or_default();
+            }
+        }
+
+        let expenses: Vec<(Value, Value, Value)> = conn
+            .exec(
+                "SELECT s.account, c.iso, SUM(e.amount) FROM expense e JOIN subaccount s ON s.id = e.subaccount
+                 LEFT JOIN currency c ON c.id = s.currency
+                 WHERE e.cdate >= ? AND e.cdate <= ? AND s.account IN (SELECT account FROM account2project WHERE affiliatereferer IS NOT NULL)
+                 GROUP BY s.account, c.iso",
+                (from, until),
+            )
+            .await
+            .map_err(fail)?;
+        let referred: BTreeSet<i64> = referred_by.keys().copied().collect();
+        for (account, iso, sum) in expenses {
+            let Some(account) = int(account).filter(|a| referred.contains(a)) else {
+                continue;
+            };
+            let partner = referred_by[&account];
+            let currency = text(iso).map(|c| c.trim().to_ascii_uppercase());
+            *partners
+                .get_mut(&partner)
+                .expect("referer is a partner")
+                .expenses
+                .entry(currency)
+                .or_default() += money(sum).unwrap_or_default();
+        }
+        let _ = conn.query_drop("COMMIT").await;
+        Ok(partners.into_values().collect())
+    }
+
+    /// Every legacy account id, ascending (for the "all accounts decided" precondition).
+    pub async fn all_ids(&self) -> Result<Vec<i64>, LegacyError> {
+        let fail = |e: mysql_async::Error| LegacyError::Read {
+            after: 0,
+            message: scrub(&e.to_string(), self.url()),
+        };
+        let mut conn = self.pool().get_conn().await.map_err(fail)?;
+        conn.query("SELECT id FROM account ORDER BY id")
+            .await
+            .map_err(fail)
+    }
+}
