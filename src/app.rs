@@ -36,6 +36,8 @@ pub enum Command {
         scope: Scope,
     },
     Partners(crate::partners::PartnerOptions),
+    Send(crate::outbox::sender::SendOptions),
+    Resend(crate::outbox::resend::ResendTarget),
 }
 
 /// Everything a run needs, validated.
@@ -67,6 +69,34 @@ fn rules_context<'a>(settings: &'a Settings, mappings: &'a Mappings) -> RulesCon
         default_currency: &settings.default_currency,
         default_language: settings.default_language,
     }
+}
+
+/// Runs the outbox sender (all due rows, or only `only`).
+async fn send(
+    settings: &Settings,
+    mut opts: crate::outbox::sender::SendOptions,
+    quiet: bool,
+    only: Option<Vec<i64>>,
+) -> anyhow::Result<crate::outbox::sender::SendSummary> {
+    let ctx = crate::outbox::compose_context(settings)?;
+    let mailer =
+        crate::outbox::transport::Mailer::new(&settings.mail.transport, opts.connections as u32)?;
+    let pool = target::connect(&settings.target_url, opts.connections as u32 + 2).await?;
+    target::schema::require_current(&pool).await?;
+    opts.only = only;
+    let (run, _) =
+        crate::target::runs::Run::start(&pool, "send", serde_json::to_value(&opts)?).await?;
+    let pending: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM migration.outbox WHERE status = 'pending'")
+            .fetch_one(&pool)
+            .await?;
+    let mut progress = Progress::new(ProgressMode::detect(quiet), "send", pending as u64);
+    let result = crate::outbox::sender::run(&pool, ctx, mailer, run.id, &opts, &mut progress).await;
+    progress.finish();
+    run.finish(result.is_ok(), result.as_ref().map_or(0, |s| s.sent))
+        .await?;
+    pool.close().await;
+    result
 }
 
 async fn execute(request: Request) -> anyhow::Result<Outcome> {
@@ -198,6 +228,53 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
                 Outcome::NeedsAttention
             } else {
                 Outcome::Done
+            })
+        }
+        Command::Send(opts) => {
+            let summary = send(&settings, opts, quiet, None).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                print!("{}", summary.render());
+            }
+            Ok(if summary.failed_total + summary.uncertain_total > 0 {
+                Outcome::NeedsAttention
+            } else {
+                Outcome::Done
+            })
+        }
+        Command::Resend(target) => {
+            let pool = target::connect(&settings.target_url, 2).await?;
+            target::schema::require_current(&pool).await?;
+            let queued = crate::outbox::resend::queue(&pool, &target).await?;
+            pool.close().await;
+            if queued.outbox_ids.is_empty() {
+                return Err(Fatal::Usage(format!(
+                    "nothing to resend: no owner or open invitation matches {target:?}"
+                ))
+                .into());
+            }
+            let opts = crate::outbox::sender::SendOptions {
+                connections: 1,
+                ..Default::default()
+            };
+            let summary = send(&settings, opts, true, Some(queued.outbox_ids.clone())).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "queued": queued, "send": summary })
+                );
+            } else {
+                println!(
+                    "revoked {} live link(s); new link sent to owner(s) {:?} and invitee(s) {:?}",
+                    queued.tokens_revoked, queued.owners, queued.invitations
+                );
+                print!("{}", summary.render());
+            }
+            Ok(if summary.sent as usize == queued.outbox_ids.len() {
+                Outcome::Done
+            } else {
+                Outcome::NeedsAttention
             })
         }
         Command::Status => {

@@ -82,6 +82,31 @@ pub enum CliCommand {
         #[arg(long)]
         allow_partial: bool,
     },
+    /// Drain the outbox: owner password-set links, "account added" notes, invitations.
+    Send {
+        /// Send at most this many emails in this run.
+        #[arg(long, value_name = "N")]
+        limit: Option<u64>,
+        /// At most this many emails per second.
+        #[arg(long, value_name = "PER_SECOND")]
+        rate: Option<f64>,
+        /// Also send again the emails a crashed run left `uncertain` (may duplicate them).
+        #[arg(long)]
+        resend_uncertain: bool,
+        /// Emails in flight at once (SMTP connections in the pool).
+        #[arg(long, default_value_t = 4, value_name = "N")]
+        connections: usize,
+    },
+    /// Support: a fresh link for a customer whose link expired or got lost; the old one stops working.
+    #[command(group(clap::ArgGroup::new("who").required(true).args(["email", "account"])))]
+    Resend {
+        /// The customer's email (owner or invited user).
+        #[arg(long, value_name = "E")]
+        email: Option<String>,
+        /// The legacy account id: its owner and its open invitations.
+        #[arg(long, value_name = "ID")]
+        account: Option<i64>,
+    },
     /// Compare the legacy database as it is now with what was written; re-runnable.
     Verify {
         /// Directory for differences.csv and summary.json.
@@ -228,6 +253,32 @@ impl Cli {
                     allow_partial,
                 })
             }
+            CliCommand::Send {
+                limit,
+                rate,
+                resend_uncertain,
+                connections,
+            } => {
+                if rate.is_some_and(|r| r.is_nan() || r <= 0.0) {
+                    return Err(Fatal::Usage(
+                        "--rate must be a positive number of emails per second".into(),
+                    ));
+                }
+                Command::Send(crate::outbox::sender::SendOptions {
+                    limit,
+                    rate,
+                    resend_uncertain,
+                    only: None,
+                    connections,
+                })
+            }
+            CliCommand::Resend { email, account } => Command::Resend(match (email, account) {
+                (Some(e), _) => crate::outbox::resend::ResendTarget::Email(e),
+                (None, Some(a)) => crate::outbox::resend::ResendTarget::Account(a),
+                (None, None) => {
+                    return Err(Fatal::Usage("resend needs --email or --account".into()));
+                }
+            }),
             CliCommand::Verify { out, scope } => Command::Verify {
                 out,
                 scope: scope.into_scope()?,

@@ -12,6 +12,7 @@ pub mod fixtures_gen;
 pub mod legacy;
 pub mod mappings;
 pub mod migrate;
+pub mod outbox;
 pub mod partners;
 pub mod plan;
 pub mod progress;

@@ -45,6 +45,11 @@ CREATE TABLE migration.outbox (
     last_error text NULL,
     message_id text NULL,
     sent_at timestamptz NULL,
-    created_at timestamptz NOT NULL DEFAULT now()
+    created_at timestamptz NOT NULL DEFAULT now(),
+    -- The `send` run that moved the row to 'sending': a later run turns rows of a run whose
+    -- backend is gone into 'uncertain' (the server may have accepted them before the crash).
+    send_run_id bigint NULL REFERENCES migration.runs (id),
+    -- For resent links: the row this one replaces.
+    resend_of bigint NULL REFERENCES migration.outbox (id)
 );
 CREATE INDEX outbox_pending ON migration.outbox (next_attempt_at) WHERE status = 'pending';

@@ -4,6 +4,7 @@
 //! command that starts it — tests never skip.
 #![allow(dead_code)]
 
+pub mod smtp;
 pub mod snapshot;
 
 use std::path::{Path, PathBuf};

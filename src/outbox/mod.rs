@@ -1,0 +1,19 @@
+//! The outbox (R7): `send` drains `migration.outbox` through the configured transport with a
+//! claim → sending → sent/pending/failed state machine; `resend` replaces a customer's link.
+//! Link tokens are minted at send time and only their hashes are stored.
+
+mod compose;
+pub mod resend;
+pub mod sender;
+pub mod templates;
+pub mod tokens;
+pub mod transport;
+
+pub use compose::MailContext;
+
+/// The mail settings every email needs, checked before anything is claimed.
+pub fn compose_context(
+    settings: &crate::settings::Settings,
+) -> Result<MailContext, crate::exit::Fatal> {
+    MailContext::from_settings(settings)
+}

@@ -1,0 +1,114 @@
+//! Where messages go: `.eml` files in a private directory (the default — they hold live
+//! links, so 0700/0600), or an SMTP server through lettre's pooled async transport, with
+//! TLS required unless the URL explicitly says `?tls=none`.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::exit::Fatal;
+use crate::report::files::{private_dir, private_file};
+use crate::settings::{MailTransport, SecretUrl};
+
+/// Why a message was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendError {
+    /// 4xx, a dropped connection, a timeout: try again later.
+    Transient(String),
+    /// 5xx: the server refused it for good.
+    Permanent(String),
+}
+
+pub enum Mailer {
+    Files(PathBuf),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+/// lettre's URL with our TLS policy: `smtp://` means STARTTLS required unless `tls=none`
+/// (or `tls=opportunistic`) is written in the URL; `smtps://` is implicit TLS.
+pub fn lettre_url(url: &SecretUrl) -> Result<String, Fatal> {
+    let mut parsed =
+        url::Url::parse(url.expose()).map_err(|e| Fatal::Usage(format!("mail.transport: {e}")))?;
+    if parsed.scheme() == "smtp" {
+        let tls = parsed
+            .query_pairs()
+            .find(|(k, _)| k == "tls")
+            .map(|(_, v)| v.into_owned());
+        match tls.as_deref() {
+            None => {
+                parsed.query_pairs_mut().append_pair("tls", "required");
+            }
+            Some("none") => parsed.set_query(None),
+            Some("required" | "opportunistic") => {}
+            Some(other) => {
+                return Err(Fatal::Usage(format!(
+                    "mail.transport {url}: tls={other:?} (expected required, opportunistic or none)"
+                )));
+            }
+        }
+    }
+    Ok(parsed.to_string())
+}
+
+impl Mailer {
+    pub fn new(transport: &MailTransport, connections: u32) -> Result<Mailer, Fatal> {
+        match transport {
+            MailTransport::File(dir) => Ok(Mailer::Files(dir.clone())),
+            MailTransport::Smtp(url) => {
+                let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&lettre_url(url)?)
+                    .map_err(|e| Fatal::Usage(format!("mail.transport {url}: {e}")))?;
+                let pool = lettre::transport::smtp::PoolConfig::new().max_size(connections.max(1));
+                Ok(Mailer::Smtp(
+                    builder
+                        .pool_config(pool)
+                        .timeout(Some(std::time::Duration::from_secs(30)))
+                        .build(),
+                ))
+            }
+        }
+    }
+
+    /// Delivers one message; `file_name` names it for the file transport.
+    pub async fn send(&self, message: &Message, file_name: &str) -> Result<(), SendError> {
+        match self {
+            Mailer::Files(dir) => {
+                let write = || -> anyhow::Result<()> {
+                    private_dir(dir)?;
+                    let mut file = private_file(&dir.join(file_name))?;
+                    file.write_all(&message.formatted())?;
+                    Ok(file.sync_all()?)
+                };
+                write().map_err(|e| SendError::Transient(format!("{e:#}")))
+            }
+            Mailer::Smtp(smtp) => match smtp.send(message.clone()).await {
+                Ok(_) => Ok(()),
+                Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+                Err(e) => Err(SendError::Transient(e.to_string())),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn smtp_requires_tls_unless_the_url_opts_out() {
+        let url = |s: &str| lettre_url(&SecretUrl::new(s, None).unwrap());
+        assert_eq!(
+            url("smtp://mx.example:587").unwrap(),
+            "smtp://mx.example:587?tls=required"
+        );
+        assert_eq!(
+            url("smtp://127.0.0.1:2525?tls=none").unwrap(),
+            "smtp://127.0.0.1:2525"
+        );
+        assert_eq!(
+            url("smtps://u:p@mx.example").unwrap(),
+            "smtps://u:p@mx.example"
+        );
+        assert!(url("smtp://mx.example?tls=maybe").is_err());
+    }
+}

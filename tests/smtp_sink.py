@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""A real SMTP server for the email tests (aiosmtpd), with scriptable faults.
+
+    smtp_sink.py --port P --out received.jsonl [--faults faults.json]
+
+Every accepted message is appended to --out as one JSON line: envelope recipients and the
+parsed message (headers decoded, text and HTML parts). faults.json maps a recipient address
+to a list of actions, used one per delivery attempt: "451" / "550" (answer RCPT with that
+code), "drop" (close the connection in the middle of DATA), "slow" (wait 1 s before 250),
+"ok". When a recipient's list is used up, it is accepted.
+"""
+import argparse
+import asyncio
+import email
+import email.policy
+import json
+import time
+
+from aiosmtpd.controller import Controller
+
+
+class Sink:
+    def __init__(self, out, faults):
+        self.out = out
+        self.faults = faults
+
+    def action(self, address):
+        plan = self.faults.get(address.lower())
+        return plan.pop(0) if plan else "ok"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        act = self.action(address)
+        if act == "451":
+            return "451 4.3.0 try again later"
+        if act == "550":
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        envelope.__dict__.setdefault("acts", []).append(act)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        acts = envelope.__dict__.get("acts", [])
+        if "drop" in acts:
+            server.transport.close()
+            return "421 closing"
+        if "slow" in acts:
+            await asyncio.sleep(1.0)
+        msg = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
+        text = msg.get_body(preferencelist=("plain",))
+        html = msg.get_body(preferencelist=("html",))
+        record = {
+            "rcpt": envelope.rcpt_tos,
+            "from": str(msg["From"]),
+            "to": str(msg["To"]),
+            "reply_to": str(msg["Reply-To"] or ""),
+            "subject": str(msg["Subject"]),
+            "message_id": str(msg["Message-ID"]),
+            "date": str(msg["Date"] or ""),
+            "content_type": msg.get_content_type(),
+            "text": text.get_content() if text else None,
+            "html": html.get_content() if html else None,
+            "received_at": time.time(),
+        }
+        with open(self.out, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return "250 2.0.0 accepted"
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--faults")
+    a = p.parse_args()
+    faults = {}
+    if a.faults:
+        with open(a.faults, encoding="utf-8") as f:
+            faults = {k.lower(): list(v) for k, v in json.load(f).items()}
+    controller = Controller(Sink(a.out, faults), hostname="127.0.0.1", port=a.port)
+    controller.start()
+    print("ready", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        controller.stop()
+
+
+if __name__ == "__main__":
+    main()
