@@ -1,0 +1,379 @@
+//! The first write of an account: client, owner user and membership, invitations, payer,
+//! opening balance, services, outbox rows and the `migration.accounts` row — each as one
+//! bulk statement for the whole batch.
+
+use std::collections::HashMap;
+
+use sqlx::PgConnection;
+
+use super::canonical;
+use super::rows::{self, ServiceRows};
+use super::writer::WriteContext;
+use crate::plan::Planned;
+use crate::rules::{Language, language_of};
+
+/// What the first write of a batch produced.
+pub struct Written {
+    /// legacy account id → new client id.
+    pub clients: HashMap<i64, i64>,
+    pub services: u64,
+    pub emails: u64,
+}
+
+pub async fn write_new_accounts(
+    tx: &mut PgConnection,
+    fresh: &[&Planned],
+    ctx: &WriteContext,
+) -> Result<Written, sqlx::Error> {
+    let c = rows::clients(fresh, ctx.zone);
+    let clients: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
+        "INSERT INTO billing.clients (legacy_account_id, name, currency, registered_at, vat_invoices_enabled)
+         SELECT a, n, c, r, false FROM unnest($1::int8[], $2::text[], $3::text[], $4::timestamptz[]) AS t(a, n, c, r)
+         RETURNING legacy_account_id, id",
+    )
+    .bind(&c.legacy_account_id)
+    .bind(&c.name)
+    .bind(&c.currency)
+    .bind(&c.registered_at)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    let client_of = |account: i64| clients[&account];
+
+    let inv = rows::invitations(fresh, client_of);
+    let invitation_ids: Vec<(i64, i64, String, i64)> = sqlx::query_as(
+        "INSERT INTO billing.invitations (client_id, email, permissions, legacy_user_id)
+         SELECT c, e, CASE WHEN f THEN $5::text[] ELSE $6::text[] END, l
+         FROM unnest($1::int8[], $2::text[], $3::int8[], $4::bool[]) AS t(c, e, l, f)
+         RETURNING id, client_id, email, legacy_user_id",
+    )
+    .bind(&inv.client_id)
+    .bind(&inv.email)
+    .bind(&inv.legacy_user_id)
+    .bind(&inv.full)
+    .bind(&ctx.mappings.full_permissions)
+    .bind(&ctx.mappings.invoices_only_permissions)
+    .fetch_all(&mut *tx)
+    .await?;
+
+    let pay = rows::payers(fresh, client_of);
+    sqlx::query(
+        "INSERT INTO billing.payers (client_id, legacy_profile_id, kind, name, person, email, phone, country, postcode, city, address, vat_number, vat_payer)
+         SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bool[])",
+    )
+    .bind(&pay.client_id)
+    .bind(&pay.legacy_profile_id)
+    .bind(&pay.kind)
+    .bind(&pay.name)
+    .bind(&pay.person)
+    .bind(&pay.email)
+    .bind(&pay.phone)
+    .bind(&pay.country)
+    .bind(&pay.postcode)
+    .bind(&pay.city)
+    .bind(&pay.address)
+    .bind(&pay.vat_number)
+    .bind(&pay.vat_payer)
+    .execute(&mut *tx)
+    .await?;
+
+    let (mut l_client, mut l_amount, mut l_currency, mut l_memo) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for p in fresh {
+        let Some(mut amount) = p.decision.opening_entry() else {
+            continue;
+        };
+        if ctx.skew_account == Some(p.account.id) {
+            amount += rust_decimal::Decimal::new(1, 2);
+        }
+        l_client.push(client_of(p.account.id));
+        l_amount.push(amount);
+        l_currency.push(p.decision.balance.currency.clone().unwrap_or_default());
+        l_memo.push(format!(
+            "Opening balance moved from the old billing, account {}",
+            p.account.id
+        ));
+    }
+    sqlx::query(
+        "INSERT INTO billing.ledger_entries (client_id, kind, amount, currency, memo)
+         SELECT c, 'opening_balance', a, cur, m FROM unnest($1::int8[], $2::numeric[], $3::text[], $4::text[]) AS t(c, a, cur, m)",
+    )
+    .bind(&l_client)
+    .bind(&l_amount)
+    .bind(&l_currency)
+    .bind(&l_memo)
+    .execute(&mut *tx)
+    .await?;
+
+    let pairs: Vec<(&Planned, i64)> = fresh
+        .iter()
+        .map(|p| (*p, client_of(p.account.id)))
+        .collect();
+    let services = rows::services(
+        &pairs,
+        |_, category| ctx.categories.contains(category),
+        ctx.zone,
+    );
+    let service_count = insert_services(tx, &services).await?;
+
+    let ids: Vec<i64> = fresh.iter().map(|p| p.account.id).collect();
+    let client_list: Vec<i64> = ids.iter().map(|a| clients[a]).collect();
+    let reasons: Vec<String> = fresh
+        .iter()
+        .map(|p| p.decision.reason_codes().join(","))
+        .collect();
+    let prints: Vec<String> = fresh
+        .iter()
+        .map(|p| canonical::fingerprint(p, &ctx.mappings, ctx.zone))
+        .collect();
+    let categories: Vec<String> = ctx.categories.iter().cloned().collect();
+    sqlx::query(
+        "INSERT INTO migration.accounts (legacy_account_id, status, client_id, reasons, categories, run_id, fingerprint)
+         SELECT a, 'migrated', c, string_to_array(r, ','), $5::text[], $6, f
+         FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[]) AS t(a, c, r, f)
+         ON CONFLICT (legacy_account_id) DO UPDATE
+           SET status = 'migrated', client_id = EXCLUDED.client_id, reasons = EXCLUDED.reasons,
+               categories = EXCLUDED.categories, run_id = EXCLUDED.run_id, migrated_at = now(),
+               fingerprint = EXCLUDED.fingerprint
+           WHERE migration.accounts.status = 'held'",
+    )
+    .bind(&ids)
+    .bind(&client_list)
+    .bind(&reasons)
+    .bind(&prints)
+    .bind(&categories)
+    .bind(ctx.run_id)
+    .execute(&mut *tx)
+    .await?;
+
+    // Owners last: a user shared with an account in a concurrent batch is locked from
+    // this insert to our commit, so the shorter that stretch, the shorter the other waits.
+    let o = rows::owners(fresh);
+    sqlx::query(
+        "INSERT INTO billing.users (email, name, language, first_legacy_account_id)
+         SELECT e, n, l, f FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[]) AS t(e, n, l, f)
+         ON CONFLICT (email) DO UPDATE
+           SET name = EXCLUDED.name, language = EXCLUDED.language, first_legacy_account_id = EXCLUDED.first_legacy_account_id
+           WHERE billing.users.first_legacy_account_id > EXCLUDED.first_legacy_account_id",
+    )
+    .bind(&o.email)
+    .bind(&o.name)
+    .bind(&o.language)
+    .bind(&o.first_legacy_account_id)
+    .execute(&mut *tx)
+    .await?;
+    let user_ids: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
+        "SELECT email, id FROM billing.users WHERE email = ANY($1)",
+    )
+    .bind(&o.email)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+
+    let (mut m_user, mut m_client, mut m_legacy) = (Vec::new(), Vec::new(), Vec::new());
+    for p in fresh {
+        let primary = p
+            .decision
+            .primary
+            .as_ref()
+            .expect("a migrating account has a primary");
+        let email = primary
+            .email
+            .as_ref()
+            .expect("a migrating primary has a valid email");
+        m_user.push(user_ids[email]);
+        m_client.push(client_of(p.account.id));
+        m_legacy.push(primary.legacy_user_id);
+    }
+    sqlx::query(
+        "INSERT INTO billing.memberships (user_id, client_id, role, permissions, legacy_user_id)
+         SELECT u, c, 'owner', $4::text[], l FROM unnest($1::int8[], $2::int8[], $3::int8[]) AS t(u, c, l)",
+    )
+    .bind(&m_user)
+    .bind(&m_client)
+    .bind(&m_legacy)
+    .bind(&ctx.mappings.full_permissions)
+    .execute(&mut *tx)
+    .await?;
+
+    let emails = queue_emails(
+        tx,
+        fresh,
+        &user_ids,
+        &clients,
+        &invitation_ids,
+        ctx.default_language,
+    )
+    .await?;
+
+    Ok(Written {
+        clients,
+        services: service_count,
+        emails,
+    })
+}
+
+/// Inserts services (any accounts), then links add-ons to their parents by legacy id.
+pub async fn insert_services(tx: &mut PgConnection, s: &ServiceRows) -> Result<u64, sqlx::Error> {
+    if s.is_empty() {
+        return Ok(0);
+    }
+    sqlx::query(
+        "INSERT INTO billing.services (client_id, legacy_item_id, category, priority, seq, product_code, label, domain, status,
+                                       opened_at, expires_at, period_months, auto_renew_months, price, currency)
+         SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::int2[], $5::int4[], $6::text[], $7::text[], $8::text[],
+                              $9::text[], $10::timestamptz[], $11::date[], $12::int4[], $13::int4[], $14::numeric[], $15::text[])",
+    )
+    .bind(&s.client_id)
+    .bind(&s.legacy_item_id)
+    .bind(&s.category)
+    .bind(&s.priority)
+    .bind(&s.seq)
+    .bind(&s.product_code)
+    .bind(&s.label)
+    .bind(&s.domain)
+    .bind(&s.status)
+    .bind(&s.opened_at)
+    .bind(&s.expires_at)
+    .bind(&s.period_months)
+    .bind(&s.auto_renew_months)
+    .bind(&s.price)
+    .bind(&s.currency)
+    .execute(&mut *tx)
+    .await?;
+    // Add-ons may have lower item ids (and so be inserted before) their parents.
+    sqlx::query(
+        "UPDATE billing.services child SET parent_id = parent.id
+         FROM unnest($1::int8[], $2::int8[]) AS t(item, parent_item)
+         JOIN billing.services parent ON parent.legacy_item_id = t.parent_item
+         WHERE child.legacy_item_id = t.item AND t.parent_item IS NOT NULL",
+    )
+    .bind(&s.legacy_item_id)
+    .bind(&s.legacy_parent_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(s.len() as u64)
+}
+
+/// R7 outbox rows: a welcome per new owner user, "another account added" for owners whose
+/// welcome already went out, an invitation email per invitation.
+async fn queue_emails(
+    tx: &mut PgConnection,
+    fresh: &[&Planned],
+    user_ids: &HashMap<String, i64>,
+    clients: &HashMap<i64, i64>,
+    invitations: &[(i64, i64, String, i64)],
+    default_language: Language,
+) -> Result<u64, sqlx::Error> {
+    let owners: Vec<i64> = user_ids.values().copied().collect();
+    let welcomed: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>(
+        "SELECT user_id, status FROM migration.outbox WHERE kind = 'owner_welcome' AND user_id = ANY($1)",
+    )
+    .bind(&owners)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    let languages: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>(
+        "SELECT id, language FROM billing.users WHERE id = ANY($1)",
+    )
+    .bind(&owners)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+
+    let (mut kind, mut key, mut to, mut lang, mut user, mut client, mut invitation) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::<Option<i64>>::new(),
+        Vec::<Option<i64>>::new(),
+    );
+    let mut welcomed_now = std::collections::HashSet::new();
+    for p in fresh {
+        let email = p
+            .decision
+            .primary
+            .as_ref()
+            .and_then(|x| x.email.clone())
+            .expect("migrating primary");
+        let user_id = user_ids[&email];
+        let client_id = clients[&p.account.id];
+        let (k, dedupe, c) = match welcomed.get(&user_id).map(String::as_str) {
+            // The welcome is per user and lists every client at send time: it names no
+            // client, so it does not depend on which of the user's accounts committed first.
+            None if welcomed_now.insert(user_id) => {
+                ("owner_welcome", format!("owner_welcome:{user_id}"), None)
+            }
+            // A pending welcome lists every client the user owns when it is sent.
+            None | Some("pending") => continue,
+            Some(_) => (
+                "owner_client_added",
+                format!("owner_client_added:{client_id}"),
+                Some(client_id),
+            ),
+        };
+        kind.push(k.to_owned());
+        key.push(dedupe);
+        to.push(email);
+        lang.push(
+            languages
+                .get(&user_id)
+                .cloned()
+                .unwrap_or_else(|| "uk".into()),
+        );
+        user.push(Some(user_id));
+        client.push(c);
+        invitation.push(None);
+    }
+    let invitee_language: HashMap<i64, String> = fresh
+        .iter()
+        .flat_map(|p| p.decision.invitations().map(move |u| (p, u)))
+        .map(|(p, u)| {
+            let raw = p
+                .account
+                .users
+                .iter()
+                .find(|x| x.id == u.legacy_user_id)
+                .and_then(|x| x.language.as_deref());
+            (
+                u.legacy_user_id,
+                language_of(raw, default_language).as_str().to_owned(),
+            )
+        })
+        .collect();
+    for (id, client_id, email, legacy_user_id) in invitations {
+        kind.push("invitation".to_owned());
+        key.push(format!("invitation:{legacy_user_id}"));
+        to.push(email.clone());
+        lang.push(
+            invitee_language
+                .get(legacy_user_id)
+                .cloned()
+                .unwrap_or_else(|| "uk".into()),
+        );
+        user.push(None);
+        client.push(Some(*client_id));
+        invitation.push(Some(*id));
+    }
+    let done = sqlx::query(
+        "INSERT INTO migration.outbox (kind, dedupe_key, to_email, language, user_id, client_id, invitation_id)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::int8[])
+         ON CONFLICT (dedupe_key) DO NOTHING",
+    )
+    .bind(&kind)
+    .bind(&key)
+    .bind(&to)
+    .bind(&lang)
+    .bind(&user)
+    .bind(&client)
+    .bind(&invitation)
+    .execute(&mut *tx)
+    .await?;
+    Ok(done.rows_affected())
+}

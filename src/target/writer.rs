@@ -1,0 +1,230 @@
+//! Writes one batch of planned accounts into the new billing inside the caller's
+//! transaction: locks the batch's accounts, reads what earlier runs did, then writes new
+//! accounts, later phases' services and held accounts with one bulk statement per table,
+//! and checks conservation of money before the caller commits.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+use sqlx::PgConnection;
+
+use super::rows::{self, legacy_total};
+use crate::mappings::Mappings;
+use crate::plan::Planned;
+
+/// How one batch went.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BatchCounts {
+    pub migrated: u64,
+    pub phase_added: u64,
+    pub held: u64,
+    pub skipped: u64,
+    pub services: u64,
+    pub emails: u64,
+}
+
+impl std::ops::AddAssign for BatchCounts {
+    fn add_assign(&mut self, o: Self) {
+        self.migrated += o.migrated;
+        self.phase_added += o.phase_added;
+        self.held += o.held;
+        self.skipped += o.skipped;
+        self.services += o.services;
+        self.emails += o.emails;
+    }
+}
+
+/// Why a batch could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(
+        "conservation check failed: the opening balances written differ from the legacy totals of accounts {accounts:?}"
+    )]
+    Conservation { accounts: Vec<i64> },
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// What every batch of a run shares.
+pub struct WriteContext {
+    pub mappings: std::sync::Arc<Mappings>,
+    pub zone: Tz,
+    /// Categories this run migrates (all of them unless `--categories`).
+    pub categories: BTreeSet<String>,
+    pub run_id: i64,
+    /// R7.3: the language of an invitee whose own is not uk, ru or en.
+    pub default_language: crate::rules::Language,
+    /// Test-only fault: add one cent to this account's opening balance.
+    pub skew_account: Option<i64>,
+}
+
+struct Existing {
+    status: String,
+    categories: Vec<String>,
+    client_id: Option<i64>,
+}
+
+/// Writes `batch` (accounts in id order) in the open transaction `tx`.
+pub async fn write_batch(
+    tx: &mut PgConnection,
+    batch: &[Planned],
+    ctx: &WriteContext,
+) -> Result<BatchCounts, WriteError> {
+    let ids: Vec<i64> = batch.iter().map(|p| p.account.id).collect();
+    // Advisory locks in ascending id order: a concurrent run touching the same accounts
+    // waits here until this transaction ends, then sees what it wrote.
+    sqlx::query("SELECT pg_advisory_xact_lock(x) FROM (SELECT x FROM unnest($1::int8[]) AS x ORDER BY x) AS ordered")
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?;
+    let existing: HashMap<i64, Existing> = sqlx::query_as::<_, (i64, String, Vec<String>, Option<i64>)>(
+        "SELECT legacy_account_id, status, categories, client_id FROM migration.accounts WHERE legacy_account_id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|(id, status, categories, client_id)| (id, Existing { status, categories, client_id }))
+    .collect();
+
+    let mut counts = BatchCounts::default();
+    let mut fresh: Vec<&Planned> = Vec::new();
+    let mut phase: Vec<(&Planned, i64, Vec<String>)> = Vec::new();
+    let mut held: Vec<&Planned> = Vec::new();
+    for p in batch {
+        match existing.get(&p.account.id) {
+            Some(e) if e.status == "migrated" => {
+                let done: BTreeSet<&str> = e.categories.iter().map(String::as_str).collect();
+                let missing: Vec<String> = ctx
+                    .categories
+                    .iter()
+                    .filter(|c| !done.contains(c.as_str()))
+                    .cloned()
+                    .collect();
+                match (missing.is_empty(), e.client_id) {
+                    (false, Some(client)) if p.decision.migrates() => {
+                        phase.push((p, client, missing))
+                    }
+                    _ => counts.skipped += 1,
+                }
+            }
+            _ if p.decision.migrates() => fresh.push(p),
+            _ => held.push(p),
+        }
+    }
+
+    if !fresh.is_empty() {
+        let written = super::write_new::write_new_accounts(tx, &fresh, ctx).await?;
+        counts.migrated += fresh.len() as u64;
+        counts.services += written.services;
+        counts.emails += written.emails;
+        check_conservation(tx, &fresh, &written.clients, ctx).await?;
+    }
+    if !phase.is_empty() {
+        counts.services += add_phase_services(tx, &phase, ctx).await?;
+        counts.phase_added += phase.len() as u64;
+    }
+    if !held.is_empty() {
+        record_held(tx, &held, ctx.run_id).await?;
+        counts.held += held.len() as u64;
+    }
+    Ok(counts)
+}
+
+/// Records accounts as held (or refreshes their reasons); never touches migrated ones.
+pub async fn record_held(
+    tx: &mut PgConnection,
+    held: &[&Planned],
+    run_id: i64,
+) -> Result<(), sqlx::Error> {
+    let ids: Vec<i64> = held.iter().map(|p| p.account.id).collect();
+    let reasons: Vec<String> = held
+        .iter()
+        .map(|p| p.decision.reason_codes().join(","))
+        .collect();
+    record_held_reasons(tx, &ids, &reasons, run_id).await
+}
+
+/// Held rows with explicit `,`-joined reasons (also used for write failures).
+pub async fn record_held_reasons(
+    tx: &mut PgConnection,
+    ids: &[i64],
+    reasons: &[String],
+    run_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO migration.accounts (legacy_account_id, status, reasons, run_id)
+         SELECT id, 'held', string_to_array(r, ','), $3 FROM unnest($1::int8[], $2::text[]) AS t(id, r)
+         ON CONFLICT (legacy_account_id) DO UPDATE
+           SET reasons = EXCLUDED.reasons, run_id = EXCLUDED.run_id, migrated_at = now()
+           WHERE migration.accounts.status = 'held'",
+    )
+    .bind(ids)
+    .bind(reasons)
+    .bind(run_id)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// R5.7: a later phase adds the services of categories not yet migrated.
+async fn add_phase_services(
+    tx: &mut PgConnection,
+    phase: &[(&Planned, i64, Vec<String>)],
+    ctx: &WriteContext,
+) -> Result<u64, sqlx::Error> {
+    let pairs: Vec<(&Planned, i64)> = phase.iter().map(|(p, c, _)| (*p, *c)).collect();
+    let wanted: HashMap<i64, &Vec<String>> =
+        phase.iter().map(|(p, _, m)| (p.account.id, m)).collect();
+    let services = rows::services(
+        &pairs,
+        |account, category| wanted[&account].iter().any(|c| c == category),
+        ctx.zone,
+    );
+    let n = super::write_new::insert_services(tx, &services).await?;
+    let ids: Vec<i64> = phase.iter().map(|(p, ..)| p.account.id).collect();
+    let categories: Vec<String> = ctx.categories.iter().cloned().collect();
+    sqlx::query(
+        "UPDATE migration.accounts SET categories = ARRAY(SELECT DISTINCT c FROM unnest(categories || $2::text[]) AS c ORDER BY c)
+         WHERE legacy_account_id = ANY($1)",
+    )
+    .bind(&ids)
+    .bind(&categories)
+    .execute(tx)
+    .await?;
+    Ok(n)
+}
+
+/// R4.5: what the ledger now holds for these clients equals the legacy totals, to the cent.
+async fn check_conservation(
+    tx: &mut PgConnection,
+    fresh: &[&Planned],
+    clients: &HashMap<i64, i64>,
+    ctx: &WriteContext,
+) -> Result<(), WriteError> {
+    let client_ids: Vec<i64> = clients.values().copied().collect();
+    let written: HashMap<i64, Decimal> = sqlx::query_as::<_, (i64, Decimal)>(
+        "SELECT c.legacy_account_id, COALESCE(sum(l.amount), 0)
+         FROM billing.clients c LEFT JOIN billing.ledger_entries l ON l.client_id = c.id AND l.kind = 'opening_balance'
+         WHERE c.id = ANY($1) GROUP BY c.legacy_account_id",
+    )
+    .bind(&client_ids)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    let mut wrong = Vec::new();
+    for p in fresh {
+        let currency = p.decision.balance.currency.as_deref().unwrap_or("");
+        let expected = legacy_total(&p.account, currency, |f, t| ctx.mappings.rate(f, t));
+        if expected != written.get(&p.account.id).copied() {
+            wrong.push(p.account.id);
+        }
+    }
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(WriteError::Conservation { accounts: wrong })
+    }
+}
