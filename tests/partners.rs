@@ -121,6 +121,53 @@ async fn partner_phase_moves_owed_money_referrals_and_links_once() {
     assert_eq!(rows(&out.join("partners.csv")), partners);
     assert!(read(&out.join("redirects.csv")).contains(&new_link));
 
+    // verify covers the partner phase: clean now; a reward paid in the old billing changes
+    // what is owed (legacy_changed); a referral removed from the target is missing.
+    let vdir = dir.path().join("verify");
+    let verify = || dbs.billmigrate(&["verify", "--out", vdir.to_str().unwrap()]);
+    let partner_rows = || -> Vec<Vec<String>> {
+        rows(&vdir.join("differences.csv"))
+            .into_iter()
+            .filter(|r| r[1] == "partner")
+            .collect()
+    };
+    let out = verify();
+    assert_eq!(
+        code(&out),
+        0,
+        "clean after the partner phase: {}",
+        text(&out)
+    );
+    let mut my = dbs.mysql().await;
+    use mysql_async::prelude::Queryable;
+    my.query_drop("UPDATE affiliatereward SET paid = 'on' WHERE id = 22001")
+        .await
+        .unwrap();
+    my.disconnect().await.unwrap();
+    assert_eq!(code(&verify()), 1);
+    let got = partner_rows();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(
+        (
+            got[0][0].as_str(),
+            got[0][2].as_str(),
+            got[0][3].as_str(),
+            got[0][4].as_str()
+        ),
+        ("2201", "legacy_changed", "owed 19.12", "owed 31.46")
+    );
+    sqlx::query("DELETE FROM billing.referrals")
+        .execute(&mut pg)
+        .await
+        .unwrap();
+    assert_eq!(code(&verify()), 1);
+    let got = partner_rows();
+    assert!(
+        got.iter()
+            .any(|r| r[0] == "2202" && r[2] == "missing_in_target"),
+        "{got:?}"
+    );
+
     serve_redirect_with_nginx(&nginx_file, &new_link);
 }
 

@@ -2,6 +2,8 @@
 """A real SMTP server for the email tests (aiosmtpd), with scriptable faults.
 
     smtp_sink.py --port P --out received.jsonl [--faults faults.json]
+    smtp_sink.py --port P --raw messages.bin     (benchmark: keep raw messages, parse nothing)
+    smtp_sink.py --port P --discard              (benchmark: accept and forget)
 
 Every accepted message is appended to --out as one JSON line: envelope recipients and the
 parsed message (headers decoded, text and HTML parts). faults.json maps a recipient address
@@ -17,6 +19,23 @@ import json
 import time
 
 from aiosmtpd.controller import Controller
+
+
+class Discard:
+    """Accepts everything; with a file, appends each raw message (length-prefixed)."""
+
+    def __init__(self, raw=None):
+        self.raw = open(raw, "ab") if raw else None
+        self.count = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.raw:
+            data = envelope.original_content or envelope.content
+            self.raw.write(json.dumps({"from": envelope.mail_from, "to": envelope.rcpt_tos, "size": len(data)}).encode() + b"\n")
+            self.raw.write(data + b"\n")
+            self.raw.flush()
+        self.count += 1
+        return "250 2.0.0 accepted"
 
 
 class Sink:
@@ -69,14 +88,17 @@ class Sink:
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, required=True)
-    p.add_argument("--out", required=True)
+    p.add_argument("--out")
     p.add_argument("--faults")
+    p.add_argument("--raw")
+    p.add_argument("--discard", action="store_true")
     a = p.parse_args()
     faults = {}
     if a.faults:
         with open(a.faults, encoding="utf-8") as f:
             faults = {k.lower(): list(v) for k, v in json.load(f).items()}
-    controller = Controller(Sink(a.out, faults), hostname="127.0.0.1", port=a.port)
+    handler = Discard(a.raw) if (a.raw or a.discard) else Sink(a.out, faults)
+    controller = Controller(handler, hostname="127.0.0.1", port=a.port)
     controller.start()
     print("ready", flush=True)
     try:

@@ -8,7 +8,9 @@ mod links;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate};
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
 use crate::exit::Fatal;
@@ -16,7 +18,7 @@ use crate::legacy::LegacySource;
 use crate::mappings::Mappings;
 use crate::report::files::{private_dir, private_file};
 use crate::rules::PartnerOutcome;
-use crate::rules::partners::{PartnerClient, decide_partner};
+use crate::rules::partners::{PartnerClient, PartnerDecision, decide_partner};
 use crate::settings::Settings;
 use crate::target::partners as store;
 use crate::target::runs::Run;
@@ -68,6 +70,49 @@ impl PartnerSummary {
     }
 }
 
+/// The accrual window in legacy wall-clock time: the as-of month's first day, 00:00, up to
+/// and including the as-of instant.
+pub fn accrual_window(
+    as_of: DateTime<FixedOffset>,
+    zone: chrono_tz::Tz,
+) -> (NaiveDateTime, NaiveDateTime) {
+    let until = as_of.with_timezone(&zone).naive_local();
+    let from = NaiveDate::from_ymd_opt(until.year(), until.month(), 1)
+        .expect("day 1 exists")
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight");
+    (from, until)
+}
+
+/// R6 for every partner as of `as_of`, with the migrated clients involved.
+pub async fn decide_all(
+    source: &LegacySource,
+    pool: &sqlx::PgPool,
+    mappings: &Mappings,
+    as_of: DateTime<FixedOffset>,
+    zone: chrono_tz::Tz,
+) -> anyhow::Result<(Vec<PartnerDecision>, HashMap<i64, store::ClientRef>)> {
+    let (from, until) = accrual_window(as_of, zone);
+    let facts = source.partner_facts(from, until).await?;
+    let mut ids: Vec<i64> = facts
+        .iter()
+        .flat_map(|f| std::iter::once(f.account_id).chain(f.referrals.iter().copied()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let clients = store::migrated_clients(pool, &ids).await?;
+    let decisions = facts
+        .iter()
+        .map(|f| {
+            let client = clients.get(&f.account_id).map(|c| PartnerClient {
+                currency: c.currency.clone(),
+            });
+            decide_partner(f, client.as_ref(), |id| clients.contains_key(&id), mappings)
+        })
+        .collect();
+    Ok((decisions, clients))
+}
+
 /// Counts legacy ids without a `migration.accounts` row (both lists ascending).
 fn undecided(legacy: &[i64], decided: &[i64]) -> u64 {
     legacy
@@ -95,34 +140,15 @@ pub async fn run(
     }
     let (run, _) = Run::start(&pool, "partners", serde_json::to_value(opts)?).await?;
 
-    // The accrual window in legacy wall-clock time: the as-of month's first day, 00:00, to as-of.
-    let until = opts
-        .as_of
-        .with_timezone(&settings.legacy_timezone)
-        .naive_local();
-    let from = NaiveDate::from_ymd_opt(until.year(), until.month(), 1)
-        .expect("day 1 exists")
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight");
-    let facts = source.partner_facts(from, until).await?;
+    let (decisions, clients) = decide_all(
+        &source,
+        &pool,
+        mappings,
+        opts.as_of,
+        settings.legacy_timezone,
+    )
+    .await?;
     source.close().await;
-
-    let mut ids: Vec<i64> = facts
-        .iter()
-        .flat_map(|f| std::iter::once(f.account_id).chain(f.referrals.iter().copied()))
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let clients = store::migrated_clients(&pool, &ids).await?;
-    let decisions: Vec<_> = facts
-        .iter()
-        .map(|f| {
-            let client = clients.get(&f.account_id).map(|c| PartnerClient {
-                currency: c.currency.clone(),
-            });
-            decide_partner(f, client.as_ref(), |id| clients.contains_key(&id), mappings)
-        })
-        .collect();
     let writes = store::write(&pool, &decisions, &clients)
         .await
         .context("writing affiliates and referrals")?;

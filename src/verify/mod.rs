@@ -3,6 +3,7 @@
 //! by legacy account id, read-only on both sides. Writes differences.csv and summary.json.
 
 mod compare;
+mod partners;
 mod target_read;
 
 use std::collections::BTreeMap;
@@ -190,8 +191,12 @@ pub async fn run(
     let mut progress = Progress::new(mode, "verify", total);
     plan::run(&source, scope, &ctx, 2000, &mut progress, &mut sink).await?;
     progress.finish();
+    let partner_diffs = partners::check(&pool, &source, mappings, settings.legacy_timezone, scope)
+        .await
+        .context("checking the partner phase")?;
     source.close().await;
-    let gone = vanished(&pool, scope, &sink.seen).await?;
+    let mut gone = vanished(&pool, scope, &sink.seen).await?;
+    gone.extend(partner_diffs);
     sink.record(&[])?;
     for d in &gone {
         sink.record(std::slice::from_ref(d))?;
