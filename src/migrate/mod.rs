@@ -176,6 +176,17 @@ pub async fn run(
     }
     progress.finish();
     source.close().await;
+    if failure.is_none() && counts.migrated + counts.phase_added > 0 {
+        // Fresh statistics after a bulk load: without them the planner may scan whole tables
+        // for verify's and the next batches' index lookups (autovacuum comes much later).
+        sqlx::query(
+            "ANALYZE billing.clients, billing.users, billing.memberships, billing.invitations, billing.payers,
+                     billing.ledger_entries, billing.services, migration.accounts, migration.outbox",
+        )
+        .execute(&pool)
+        .await
+        .context("refreshing planner statistics")?;
+    }
     let accounts = counts.migrated + counts.phase_added + counts.held + counts.skipped;
     run.finish(failure.is_none(), accounts)
         .await

@@ -1,6 +1,9 @@
-//! Turns one claimed outbox row into a message: reads what the email talks about, mints and
-//! stores the link token (hash only) in the same step, renders the templates and sets the
-//! headers (From, Reply-To, Date, a Message-ID stable per outbox row).
+//! Turns a claimed batch of outbox rows into messages: reads what the emails talk about with
+//! one query per kind of fact, mints the link tokens and stores their hashes in one
+//! transaction, renders the templates and sets the headers (From, Reply-To, Date, a
+//! Message-ID stable per outbox row).
+
+use std::collections::HashMap;
 
 use chrono::{Duration, Utc};
 use lettre::Message;
@@ -86,102 +89,190 @@ impl MailContext {
     }
 }
 
-async fn client_line(pool: &PgPool, client_id: i64) -> anyhow::Result<minijinja::Value> {
-    let (number, name): (i64, String) =
-        sqlx::query_as("SELECT legacy_account_id, name FROM billing.clients WHERE id = $1")
-            .bind(client_id)
-            .fetch_one(pool)
-            .await?;
-    Ok(context! { number, name })
+/// What one claimed batch's emails talk about, read with one query per kind of fact.
+struct Facts {
+    names: HashMap<i64, Option<String>>,
+    owned: HashMap<i64, Vec<(i64, String)>>,
+    clients: HashMap<i64, (i64, String)>,
+    invitations: HashMap<i64, (Vec<String>, i64, String)>,
 }
 
-/// Builds the message for `row`, storing a new token hash when the email carries a link.
-pub async fn compose(pool: &PgPool, ctx: &MailContext, row: &Claimed) -> anyhow::Result<Message> {
-    let language = Language::parse_exact(&row.language).unwrap_or(Language::Uk);
-    let ttl_days = ctx.ttl_hours.div_ceil(24);
+async fn facts(pool: &PgPool, rows: &[Claimed]) -> anyhow::Result<Facts> {
+    let users: Vec<i64> = rows.iter().filter_map(|r| r.user_id).collect();
+    let welcomed: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.kind == "owner_welcome")
+        .filter_map(|r| r.user_id)
+        .collect();
+    let client_ids: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.kind == "owner_client_added")
+        .filter_map(|r| r.client_id)
+        .collect();
+    let invitation_ids: Vec<i64> = rows.iter().filter_map(|r| r.invitation_id).collect();
+    let names = sqlx::query_as::<_, (i64, Option<String>)>(
+        "SELECT id, name FROM billing.users WHERE id = ANY($1)",
+    )
+    .bind(&users)
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .collect();
+    let mut owned: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+    let rows_owned: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT m.user_id, c.legacy_account_id, c.name FROM billing.memberships m JOIN billing.clients c ON c.id = m.client_id
+         WHERE m.user_id = ANY($1) AND m.role = 'owner' ORDER BY m.user_id, c.legacy_account_id",
+    )
+    .bind(&welcomed)
+    .fetch_all(pool)
+    .await?;
+    for (user, number, name) in rows_owned {
+        owned.entry(user).or_default().push((number, name));
+    }
+    let clients = sqlx::query_as::<_, (i64, i64, String)>(
+        "SELECT id, legacy_account_id, name FROM billing.clients WHERE id = ANY($1)",
+    )
+    .bind(&client_ids)
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|(id, n, name)| (id, (n, name)))
+    .collect();
+    let invitations = sqlx::query_as::<_, (i64, Vec<String>, i64, String)>(
+        "SELECT i.id, i.permissions, c.legacy_account_id, c.name FROM billing.invitations i JOIN billing.clients c ON c.id = i.client_id WHERE i.id = ANY($1)",
+    )
+    .bind(&invitation_ids)
+    .fetch_all(pool)
+    .await?
+    .into_iter()
+    .map(|(id, p, n, name)| (id, (p, n, name)))
+    .collect();
+    Ok(Facts {
+        names,
+        owned,
+        clients,
+        invitations,
+    })
+}
+
+/// Mints a token for every email with a link and stores the hashes in one transaction,
+/// before anything is sent: a link that reaches the customer always works.
+async fn store_tokens(
+    pool: &PgPool,
+    ctx: &MailContext,
+    rows: &[Claimed],
+) -> anyhow::Result<HashMap<i64, tokens::Token>> {
     let expires = Utc::now() + Duration::hours(ctx.ttl_hours.into());
+    let mut minted = HashMap::new();
+    let (mut users, mut user_hashes, mut invitations, mut invitation_hashes) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for r in rows {
+        let token = tokens::mint();
+        match (r.kind.as_str(), r.user_id, r.invitation_id) {
+            ("owner_welcome", Some(user), _) => {
+                users.push(user);
+                user_hashes.push(token.hash.clone());
+            }
+            ("invitation", _, Some(invitation)) => {
+                invitations.push(invitation);
+                invitation_hashes.push(token.hash.clone());
+            }
+            _ => continue,
+        }
+        minted.insert(r.id, token);
+    }
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    // A new link replaces every earlier unused one of the same user.
+    sqlx::query("UPDATE billing.password_tokens SET revoked_at = now() WHERE user_id = ANY($1) AND used_at IS NULL AND revoked_at IS NULL")
+        .bind(&users)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO billing.password_tokens (user_id, purpose, token_hash, expires_at)
+         SELECT u, 'set_password', h, $3 FROM unnest($1::int8[], $2::text[]) AS t(u, h)",
+    )
+    .bind(&users)
+    .bind(&user_hashes)
+    .bind(expires)
+    .execute(&mut *tx)
+    .await?;
+    // Replacing an invitation's hash is what makes its earlier link stop working.
+    sqlx::query(
+        "UPDATE billing.invitations i SET token_hash = t.h, expires_at = $3 FROM unnest($1::int8[], $2::text[]) AS t(id, h) WHERE i.id = t.id",
+    )
+    .bind(&invitations)
+    .bind(&invitation_hashes)
+    .bind(expires)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(minted)
+}
+
+/// Builds the messages of a claimed batch (a failure to build one is that row's error).
+pub async fn compose_batch(
+    pool: &PgPool,
+    ctx: &MailContext,
+    rows: &[Claimed],
+) -> anyhow::Result<Vec<Result<Message, String>>> {
+    let facts = facts(pool, rows).await?;
+    let mut minted = store_tokens(pool, ctx, rows).await?;
+    Ok(rows
+        .iter()
+        .map(|r| compose(ctx, &facts, r, minted.remove(&r.id)).map_err(|e| format!("{e:#}")))
+        .collect())
+}
+
+fn compose(
+    ctx: &MailContext,
+    facts: &Facts,
+    row: &Claimed,
+    token: Option<tokens::Token>,
+) -> anyhow::Result<Message> {
+    let language = Language::parse_exact(&row.language).unwrap_or(Language::Uk);
     let common = context! {
         support => &ctx.support, new_billing_url => &ctx.new_url, old_billing_url => &ctx.old_url,
-        cutoff => long_date(ctx.cutoff, language), ttl_days,
+        cutoff => long_date(ctx.cutoff, language), ttl_days => ctx.ttl_hours.div_ceil(24),
     };
-    let (vars, to_name) = match row.kind.as_str() {
-        "owner_welcome" | "owner_client_added" => {
-            let user_id = row
+    let name = row
+        .user_id
+        .and_then(|u| facts.names.get(&u).cloned().flatten());
+    let line = |(number, name): &(i64, String)| context! { number, name };
+    let vars = match (row.kind.as_str(), &token) {
+        ("owner_welcome", Some(token)) => {
+            let owned = row
                 .user_id
-                .ok_or_else(|| anyhow::anyhow!("outbox row {} has no user", row.id))?;
-            let name: Option<String> =
-                sqlx::query_scalar("SELECT name FROM billing.users WHERE id = $1")
-                    .bind(user_id)
-                    .fetch_one(pool)
-                    .await?;
-            if row.kind == "owner_client_added" {
-                let client = client_line(pool, row.client_id.unwrap_or_default()).await?;
-                (context! { name => &name, client, ..common }, name)
-            } else {
-                let clients: Vec<(i64, String)> = sqlx::query_as(
-                    "SELECT c.legacy_account_id, c.name FROM billing.memberships m JOIN billing.clients c ON c.id = m.client_id
-                     WHERE m.user_id = $1 AND m.role = 'owner' ORDER BY c.legacy_account_id",
-                )
-                .bind(user_id)
-                .fetch_all(pool)
-                .await?;
-                let clients: Vec<_> = clients
-                    .into_iter()
-                    .map(|(number, name)| context! { number, name })
-                    .collect();
-                let token = tokens::mint();
-                let mut conn = pool.acquire().await?;
-                let mut tx = conn.begin().await?;
-                // A new link replaces every earlier unused one of this user.
-                sqlx::query("UPDATE billing.password_tokens SET revoked_at = now() WHERE user_id = $1 AND used_at IS NULL AND revoked_at IS NULL")
-                    .bind(user_id)
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("INSERT INTO billing.password_tokens (user_id, purpose, token_hash, expires_at) VALUES ($1, 'set_password', $2, $3)")
-                    .bind(user_id)
-                    .bind(&token.hash)
-                    .bind(expires)
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                let link = format!("{}/set-password?token={}", ctx.new_url, token.secret);
-                (context! { name => &name, clients, link, ..common }, name)
-            }
+                .and_then(|u| facts.owned.get(&u))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let clients: Vec<_> = owned.iter().map(line).collect();
+            let link = format!("{}/set-password?token={}", ctx.new_url, token.secret);
+            context! { name => &name, clients, link, ..common }
         }
-        "invitation" => {
-            let invitation = row
+        ("owner_client_added", _) => {
+            let client = row
+                .client_id
+                .and_then(|c| facts.clients.get(&c))
+                .ok_or_else(|| anyhow::anyhow!("outbox row {}: its client is gone", row.id))?;
+            context! { name => &name, client => line(client), ..common }
+        }
+        ("invitation", Some(token)) => {
+            let (permissions, number, client) = row
                 .invitation_id
-                .ok_or_else(|| anyhow::anyhow!("outbox row {} has no invitation", row.id))?;
-            let (client_id, permissions): (i64, Vec<String>) = sqlx::query_as(
-                "SELECT client_id, permissions FROM billing.invitations WHERE id = $1",
-            )
-            .bind(invitation)
-            .fetch_one(pool)
-            .await?;
-            let client = client_line(pool, client_id).await?;
-            let token = tokens::mint();
-            // Replacing the hash is what makes an earlier link of this invitation stop working.
-            sqlx::query(
-                "UPDATE billing.invitations SET token_hash = $2, expires_at = $3 WHERE id = $1",
-            )
-            .bind(invitation)
-            .bind(&token.hash)
-            .bind(expires)
-            .execute(pool)
-            .await?;
+                .and_then(|i| facts.invitations.get(&i))
+                .ok_or_else(|| anyhow::anyhow!("outbox row {}: its invitation is gone", row.id))?;
             let words: Vec<String> = permissions
                 .iter()
                 .map(|p| permission_words(p, language))
                 .collect();
             let link = format!("{}/invitation?token={}", ctx.new_url, token.secret);
-            (
-                context! { client, permissions => words, link, ..common },
-                None,
-            )
+            context! { client => context! { number, name => client }, permissions => words, link, ..common }
         }
-        other => anyhow::bail!("outbox row {}: unknown kind {other:?}", row.id),
+        (other, _) => anyhow::bail!("outbox row {}: cannot compose kind {other:?}", row.id),
     };
     let rendered = ctx.templates.render(&row.kind, language, &vars)?;
+    let to_name = if row.kind == "invitation" { None } else { name };
     let to = Mailbox::new(
         to_name.filter(|n| !n.trim().is_empty()),
         row.to_email.parse()?,

@@ -11,7 +11,9 @@ use serde::Serialize;
 use sqlx::PgPool;
 use tokio::task::JoinSet;
 
-use super::compose::{Claimed, MailContext, compose};
+use lettre::Message;
+
+use super::compose::{Claimed, MailContext, compose_batch};
 use super::transport::{Mailer, SendError};
 use crate::progress::Progress;
 
@@ -84,33 +86,30 @@ fn backoff(attempts: i32) -> Duration {
 
 async fn send_one(
     pool: &PgPool,
-    ctx: &MailContext,
     mailer: &Mailer,
     row: Claimed,
     attempts: i32,
+    message: Result<Message, String>,
 ) -> anyhow::Result<Outcome> {
-    let result = match compose(pool, ctx, &row).await {
+    let result = match message {
         Ok(message) => {
             mailer
                 .send(&message, &format!("{:08}-{}.eml", row.id, row.kind))
                 .await
         }
-        Err(e) => Err(SendError::Permanent(format!("{e:#}"))),
+        Err(e) => Err(SendError::Permanent(e)),
     };
     let outcome = match result {
         Ok(()) => {
-            let message_id = format!("billmigrate.outbox.{}", row.id);
-            sqlx::query("UPDATE migration.outbox SET status = 'sent', sent_at = now(), message_id = $2, last_error = NULL WHERE id = $1")
-                .bind(row.id)
-                .bind(message_id)
-                .execute(pool)
-                .await?;
-            if let Some(invitation) = row.invitation_id {
-                sqlx::query("UPDATE billing.invitations SET sent_at = now() WHERE id = $1")
-                    .bind(invitation)
-                    .execute(pool)
-                    .await?;
-            }
+            sqlx::query(
+                "WITH sent AS (UPDATE migration.outbox SET status = 'sent', sent_at = now(), message_id = $2, last_error = NULL
+                               WHERE id = $1 RETURNING invitation_id)
+                 UPDATE billing.invitations SET sent_at = now() WHERE id = (SELECT invitation_id FROM sent)",
+            )
+            .bind(row.id)
+            .bind(format!("billmigrate.outbox.{}", row.id))
+            .execute(pool)
+            .await?;
             Outcome::Sent
         }
         Err(SendError::Transient(reply)) if attempts < MAX_ATTEMPTS => {
@@ -227,7 +226,7 @@ pub async fn run(
             .execute(pool)
             .await?;
     }
-    let (ctx, mailer) = (Arc::new(ctx), Arc::new(mailer));
+    let mailer = Arc::new(mailer);
     let concurrency = opts.connections.max(1);
     let pace = opts
         .rate
@@ -250,8 +249,10 @@ pub async fn run(
             }
         }
         budget -= batch.len() as u64;
+        let rows: Vec<Claimed> = batch.iter().map(|(r, _)| r.clone()).collect();
+        let messages = compose_batch(pool, &ctx, &rows).await?;
         let mut tasks = JoinSet::new();
-        for (row, attempts) in batch {
+        for ((row, attempts), message) in batch.into_iter().zip(messages) {
             if let Some(gap) = pace {
                 tokio::time::sleep_until(next_slot.into()).await;
                 next_slot = next_slot.max(Instant::now()) + gap;
@@ -259,8 +260,8 @@ pub async fn run(
             while tasks.len() >= concurrency {
                 tally(&mut summary, tasks.join_next().await, progress)?;
             }
-            let (pool, ctx, mailer) = (pool.clone(), ctx.clone(), mailer.clone());
-            tasks.spawn(async move { send_one(&pool, &ctx, &mailer, row, attempts).await });
+            let (pool, mailer) = (pool.clone(), mailer.clone());
+            tasks.spawn(async move { send_one(&pool, &mailer, row, attempts, message).await });
         }
         while let Some(done) = tasks.join_next().await {
             tally(&mut summary, Some(done), progress)?;

@@ -43,6 +43,7 @@ pub async fn connect(url: &SecretUrl, max_connections: u32) -> Result<PgPool, Ta
         url: redacted.clone(),
         message: scrub(&e.to_string(), url),
     })?;
+
     // One plain connection first: it fails at once (a pool would retry until its timeout)
     // and its error tells a missing database from an unreachable server.
     let probe = sqlx::PgConnection::connect_with(&options).await;

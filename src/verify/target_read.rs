@@ -1,14 +1,11 @@
 //! Reads what the new billing holds for a range of legacy account ids, one bulk query per
 //! table, inside one read-only snapshot — the target half of verify's merge.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::{Connection, PgPool};
 
 pub use crate::target::canonical::Canonical as TargetAccount;
-
-/// Stores one fetched row (optional key, canonical text) into an account.
-type Put = fn(&mut TargetAccount, Option<i64>, String);
 
 fn slot(map: &mut BTreeMap<i64, TargetAccount>, id: i64) -> &mut TargetAccount {
     map.entry(id).or_default()
@@ -37,53 +34,101 @@ pub async fn read_range(
         slot(&mut out, id).ledger = Some((status, categories, print));
     }
 
-    let queries: [(&str, Put); 6] = [
-        (
-            "SELECT legacy_account_id, NULL::int8, concat_ws('|', name, currency, coalesce(to_char(registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '∅'), CASE WHEN vat_invoices_enabled THEN 'true' ELSE 'false' END) FROM billing.clients WHERE legacy_account_id BETWEEN $1 AND $2",
-            |t, _, v| t.client = Some(v),
-        ),
-        (
-            "SELECT c.legacy_account_id, NULL::int8, concat_ws('|', u.email, array_to_string(m.permissions, ';'), coalesce(m.legacy_user_id::text, '∅'))
-             FROM billing.memberships m JOIN billing.clients c ON c.id = m.client_id JOIN billing.users u ON u.id = m.user_id
-             WHERE m.role = 'owner' AND c.legacy_account_id BETWEEN $1 AND $2",
-            |t, _, v| t.owner.push(v),
-        ),
-        (
-            "SELECT c.legacy_account_id, i.legacy_user_id, concat_ws('|', i.email, array_to_string(i.permissions, ';'))
-             FROM billing.invitations i JOIN billing.clients c ON c.id = i.client_id WHERE c.legacy_account_id BETWEEN $1 AND $2",
-            |t, k, v| {
-                t.invitations.insert(k.unwrap_or_default(), v);
-            },
-        ),
-        (
-            "SELECT c.legacy_account_id, NULL::int8, concat_ws('|', p.legacy_profile_id, p.kind, p.name, coalesce(p.person::text, '∅'), coalesce(p.email::text, '∅'), coalesce(p.phone::text, '∅'), coalesce(p.country::text, '∅'), coalesce(p.postcode::text, '∅'), coalesce(p.city::text, '∅'), coalesce(p.address::text, '∅'), coalesce(p.vat_number::text, '∅'), CASE WHEN p.vat_payer THEN 'true' ELSE 'false' END)
-             FROM billing.payers p JOIN billing.clients c ON c.id = p.client_id WHERE c.legacy_account_id BETWEEN $1 AND $2",
-            |t, _, v| t.payer.push(v),
-        ),
-        (
-            "SELECT c.legacy_account_id, NULL::int8, concat_ws(' ', l.amount, l.currency)
-             FROM billing.ledger_entries l JOIN billing.clients c ON c.id = l.client_id
-             WHERE l.kind = 'opening_balance' AND c.legacy_account_id BETWEEN $1 AND $2",
-            |t, _, v| t.balance.push(v),
-        ),
-        (
-            "SELECT c.legacy_account_id, s.legacy_item_id, concat_ws('|', coalesce(p.legacy_item_id::text, '∅'), s.category, s.priority, s.seq, s.product_code, s.label, coalesce(s.domain::text, '∅'), s.status, coalesce(to_char(s.opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '∅'), coalesce(s.expires_at::text, '∅'), coalesce(s.period_months::text, '∅'), coalesce(s.auto_renew_months::text, '∅'), s.price, coalesce(s.currency::text, '∅'))
-             FROM billing.services s JOIN billing.clients c ON c.id = s.client_id LEFT JOIN billing.services p ON p.id = s.parent_id
-             WHERE c.legacy_account_id BETWEEN $1 AND $2",
-            |t, k, v| {
-                t.services.insert(k.unwrap_or_default(), v);
-            },
-        ),
-    ];
-    for (sql, put) in queries {
-        let rows: Vec<(i64, Option<i64>, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(lo)
-            .bind(hi)
-            .fetch_all(&mut *tx)
-            .await?;
-        for (id, key, value) in rows {
-            put(slot(&mut out, id), key, value);
+    // The range's clients by their unique index; every other table by client id (and no
+    // join back to a million-row table, which a planner may turn into a full scan).
+    let clients: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT id, legacy_account_id, concat_ws('|', name, currency, coalesce(to_char(registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '∅'), CASE WHEN vat_invoices_enabled THEN 'true' ELSE 'false' END)
+         FROM billing.clients WHERE legacy_account_id BETWEEN $1 AND $2",
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(&mut *tx)
+    .await?;
+    let ids: Vec<i64> = clients.iter().map(|c| c.0).collect();
+    let mut legacy_of: HashMap<i64, i64> = HashMap::with_capacity(clients.len());
+    for (client, id, canonical) in clients {
+        legacy_of.insert(client, id);
+        slot(&mut out, id).client = Some(canonical);
+    }
+    let mut put = |client: i64, f: &mut dyn FnMut(&mut TargetAccount)| {
+        if let Some(id) = legacy_of.get(&client) {
+            f(slot(&mut out, *id));
         }
+    };
+
+    let owners: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT client_id, user_id, concat_ws('|', array_to_string(permissions, ';'), coalesce(legacy_user_id::text, '∅'))
+         FROM billing.memberships WHERE role = 'owner' AND client_id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    let user_ids: Vec<i64> = owners.iter().map(|o| o.1).collect();
+    let emails: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>(
+        "SELECT id, email FROM billing.users WHERE id = ANY($1)",
+    )
+    .bind(&user_ids)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+    for (client, user, rest) in owners {
+        let email = emails.get(&user).cloned().unwrap_or_default();
+        put(client, &mut |t| t.owner.push(format!("{email}|{rest}")));
+    }
+
+    let invitations: Vec<(i64, i64, String)> = sqlx::query_as(
+        "SELECT client_id, coalesce(legacy_user_id, 0), concat_ws('|', email, array_to_string(permissions, ';'))
+         FROM billing.invitations WHERE client_id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (client, user, v) in invitations {
+        put(client, &mut |t| {
+            t.invitations.insert(user, v.clone());
+        });
+    }
+
+    let payers: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT client_id, concat_ws('|', legacy_profile_id, kind, name, coalesce(person::text, '∅'), coalesce(email::text, '∅'), coalesce(phone::text, '∅'), coalesce(country::text, '∅'), coalesce(postcode::text, '∅'), coalesce(city::text, '∅'), coalesce(address::text, '∅'), coalesce(vat_number::text, '∅'), CASE WHEN vat_payer THEN 'true' ELSE 'false' END)
+         FROM billing.payers WHERE client_id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (client, v) in payers {
+        put(client, &mut |t| t.payer.push(v.clone()));
+    }
+
+    let balances: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT client_id, concat_ws(' ', amount, currency) FROM billing.ledger_entries WHERE kind = 'opening_balance' AND client_id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (client, v) in balances {
+        put(client, &mut |t| t.balance.push(v.clone()));
+    }
+
+    let services: Vec<(i64, i64, i64, Option<i64>, String)> = sqlx::query_as(
+        "SELECT client_id, legacy_item_id, id, parent_id, concat_ws('|', category, priority, seq, product_code, label, coalesce(domain::text, '∅'), status,
+                coalesce(to_char(opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '∅'), coalesce(expires_at::text, '∅'),
+                coalesce(period_months::text, '∅'), coalesce(auto_renew_months::text, '∅'), price, coalesce(currency::text, '∅'))
+         FROM billing.services WHERE client_id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    // Parents are services of the same client, so they are in this result too.
+    let item_of: HashMap<i64, i64> = services.iter().map(|s| (s.2, s.1)).collect();
+    for (client, item, _, parent, rest) in services {
+        let parent = parent
+            .and_then(|p| item_of.get(&p))
+            .map_or_else(|| "∅".to_owned(), |p| p.to_string());
+        put(client, &mut |t| {
+            t.services.insert(item, format!("{parent}|{rest}"));
+        });
     }
     tx.commit().await?;
     Ok(out)
