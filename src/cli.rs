@@ -88,8 +88,8 @@ pub enum CliCommand {
         #[arg(long, value_name = "N")]
         limit: Option<u64>,
         /// At most this many emails per second.
-        #[arg(long, value_name = "PER_SECOND")]
-        rate: Option<f64>,
+        #[arg(long = "rate", value_name = "PER_SECOND")]
+        per_second: Option<f64>,
         /// Also send again the emails a crashed run left `uncertain` (may duplicate them).
         #[arg(long)]
         resend_uncertain: bool,
@@ -255,18 +255,18 @@ impl Cli {
             }
             CliCommand::Send {
                 limit,
-                rate,
+                per_second,
                 resend_uncertain,
                 connections,
             } => {
-                if rate.is_some_and(|r| r.is_nan() || r <= 0.0) {
+                if per_second.is_some_and(|r| r.is_nan() || r <= 0.0) {
                     return Err(Fatal::Usage(
                         "--rate must be a positive number of emails per second".into(),
                     ));
                 }
                 Command::Send(crate::outbox::sender::SendOptions {
                     limit,
-                    rate,
+                    per_second,
                     resend_uncertain,
                     only: None,
                     connections,

@@ -84,9 +84,9 @@ impl Progress {
 
     fn line(&self, note: &str) -> String {
         let secs = self.started.elapsed().as_secs_f64().max(1e-3);
-        let rate = self.done as f64 / secs;
+        let speed = self.done as f64 / secs;
         format!(
-            "{}: {}/{} ({rate:.0}/s, {secs:.0}s elapsed){}{note}",
+            "{}: {}/{} ({speed:.0}/s, {secs:.0}s elapsed){}{note}",
             self.what,
             self.done,
             self.total,

@@ -80,19 +80,19 @@ impl Progress {
 
     fn line(&self, done: u64) -> String {
         let secs = self.start.elapsed().as_secs_f64().max(0.001);
-        let rate = done as f64 / secs;
+        let speed = done as f64 / secs;
         let pct = if self.total == 0 {
             100.0
         } else {
             done as f64 * 100.0 / self.total as f64
         };
-        let eta = if rate > 0.0 {
-            (self.total - done) as f64 / rate
+        let eta = if speed > 0.0 {
+            (self.total - done) as f64 / speed
         } else {
             0.0
         };
         format!(
-            "{done}/{} accounts ({pct:.1}%), {rate:.0} accounts/s, ETA {eta:.0} s",
+            "{done}/{} accounts ({pct:.1}%), {speed:.0} accounts/s, ETA {eta:.0} s",
             self.total
         )
     }

@@ -50,17 +50,21 @@ pub struct MigrateSummary {
     pub skipped: u64,
     pub services: u64,
     pub emails_queued: u64,
-    pub seconds: f64,
+    pub elapsed_ms: u64,
 }
 
 impl MigrateSummary {
+    fn elapsed(&self) -> Duration {
+        Duration::from_millis(self.elapsed_ms)
+    }
+
     pub fn render(&self) -> String {
         format!(
-            "run {}: {} accounts in {:.1}s ({:.0}/s)\n  migrated now:        {}\n  services added (phase): {} accounts\n  held:                {}\n  already done:        {}\n  services written:    {}\n  emails queued:       {}\n{}",
+            "run {}: {} accounts in {:.1}s ({}/s)\n  migrated now:        {}\n  services added (phase): {} accounts\n  held:                {}\n  already done:        {}\n  services written:    {}\n  emails queued:       {}\n{}",
             self.run_id,
             self.accounts_seen,
-            self.seconds,
-            self.accounts_seen as f64 / self.seconds.max(1e-3),
+            self.elapsed().as_secs_f32(),
+            self.accounts_seen * 1000 / self.elapsed_ms.max(1),
             self.migrated,
             self.phase_added,
             self.held,
@@ -205,7 +209,7 @@ pub async fn run(
         skipped: counts.skipped,
         services: counts.services,
         emails_queued: counts.emails,
-        seconds: started.elapsed().as_secs_f64(),
+        elapsed_ms: started.elapsed().as_millis() as u64,
     })
 }
 

@@ -25,7 +25,7 @@ const MAX_WAIT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SendOptions {
     pub limit: Option<u64>,
-    pub rate: Option<f64>,
+    pub per_second: Option<f64>,
     pub resend_uncertain: bool,
     /// Only these outbox rows (used by `resend`).
     #[serde(skip)]
@@ -48,9 +48,9 @@ pub struct SendSummary {
 
 impl SendSummary {
     pub fn render(&self) -> String {
-        let rate = self.sent as f64 / self.seconds.max(1e-3);
+        let speed = self.sent as f64 / self.seconds.max(1e-3);
         let mut out = format!(
-            "sent {} ({rate:.0}/s), retried {}, failed {}{}\n",
+            "sent {} ({speed:.0}/s), retried {}, failed {}{}\n",
             self.sent,
             self.retried,
             self.failed,
@@ -229,7 +229,7 @@ pub async fn run(
     let mailer = Arc::new(mailer);
     let concurrency = opts.connections.max(1);
     let pace = opts
-        .rate
+        .per_second
         .filter(|r| *r > 0.0)
         .map(|r| Duration::from_secs_f64(1.0 / r));
     let mut next_slot = Instant::now();

@@ -171,6 +171,15 @@ pub async fn write_new_accounts(
     .await?
     .into_iter()
     .collect();
+    // A lower account may just have taken over a user an earlier batch created: its
+    // still-pending owner emails follow the user's language, whatever order batches commit in.
+    sqlx::query(
+        "UPDATE migration.outbox o SET language = u.language FROM billing.users u
+         WHERE o.user_id = u.id AND u.email = ANY($1) AND o.status = 'pending' AND o.language <> u.language",
+    )
+    .bind(&o.email)
+    .execute(&mut *tx)
+    .await?;
 
     let (mut m_user, mut m_client, mut m_legacy) = (Vec::new(), Vec::new(), Vec::new());
     for p in fresh {
