@@ -1,7 +1,7 @@
 //! R5: which services and add-ons move, in which category and priority, with which product
 //! code, and the `seq` that numbers them within the client.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::reasons::{ServiceOutcome, Warning};
 use crate::legacy::model::Item;
@@ -64,10 +64,9 @@ fn map_status(status: Option<i64>) -> Result<ServiceStatus, ServiceOutcome> {
     }
 }
 
-/// Where an item stands while parents are being resolved.
+/// Where an item stands once judged.
 #[derive(Clone)]
 enum Resolution {
-    Visiting,
     Moves {
         category: String,
         priority: i16,
@@ -83,56 +82,89 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    fn resolve(&mut self, id: i64) -> Resolution {
-        if let Some(r) = self.done.get(&id) {
-            // A `Visiting` seen again is a cycle: no member of it can move.
-            return match r {
-                Resolution::Visiting => Resolution::Stays(ServiceOutcome::ParentNotMigrated),
-                other => other.clone(),
-            };
-        }
-        let item = self.items[&id];
-        self.done.insert(id, Resolution::Visiting);
-        let result = self.judge(item);
-        self.done.insert(id, result.clone());
-        result
+    fn product(&self, item: &Item) -> Option<String> {
+        item.pricelist
+            .and_then(|p| self.mappings.product_code(p))
+            .map(str::to_owned)
     }
 
-    fn judge(&mut self, item: &Item) -> Resolution {
-        if let Err(outcome) = map_status(item.status) {
-            return Resolution::Stays(outcome);
-        }
-        let product = item.pricelist.and_then(|p| self.mappings.product_code(p));
-        let Some(parent) = item.parent else {
-            return match (&item.itemtype, product) {
-                (Some(intname), Some(code)) => {
-                    let category = self.mappings.category(intname);
-                    Resolution::Moves {
-                        category: category.name.clone(),
-                        priority: category.priority,
-                        product_code: code.to_owned(),
-                    }
+    /// A main service: its own item type and tariff.
+    fn main_service(&self, item: &Item) -> Resolution {
+        match (&item.itemtype, self.product(item)) {
+            (Some(intname), Some(product_code)) => {
+                let category = self.mappings.category(intname);
+                Resolution::Moves {
+                    category: category.name.clone(),
+                    priority: category.priority,
+                    product_code,
                 }
-                _ => Resolution::Stays(ServiceOutcome::UnmappedTariff),
-            };
-        };
-        if !self.items.contains_key(&parent) {
-            return Resolution::Stays(ServiceOutcome::ParentNotMigrated);
+            }
+            _ => Resolution::Stays(ServiceOutcome::UnmappedTariff),
         }
-        match (self.resolve(parent), product) {
+    }
+
+    /// An add-on (whose own status is fine) under a parent resolved as `parent`.
+    fn add_on(&self, item: &Item, parent: &Resolution) -> Resolution {
+        match (parent, self.product(item)) {
             (
                 Resolution::Moves {
                     category, priority, ..
                 },
-                Some(code),
+                Some(product_code),
             ) => Resolution::Moves {
-                category,
-                priority,
-                product_code: code.to_owned(),
+                category: category.clone(),
+                priority: *priority,
+                product_code,
             },
             (Resolution::Moves { .. }, None) => Resolution::Stays(ServiceOutcome::UnmappedTariff),
-            _ => Resolution::Stays(ServiceOutcome::ParentNotMigrated),
+            (Resolution::Stays(_), _) => Resolution::Stays(ServiceOutcome::ParentNotMigrated),
         }
+    }
+
+    /// Judges `start` by walking up its parent chain without recursion (hostile data has
+    /// chains thousands deep): status first, then the parent, then the item's own tariff.
+    fn resolve(&mut self, start: i64) -> Resolution {
+        let mut path: Vec<i64> = Vec::new();
+        let mut on_path: HashSet<i64> = HashSet::new();
+        let mut current = start;
+        // The resolution the last item on `path` takes as its parent's.
+        let base = loop {
+            if let Some(known) = self.done.get(&current) {
+                break known.clone();
+            }
+            if !on_path.insert(current) {
+                // A cycle: no member of it, nor anything hanging below it, can move.
+                break Resolution::Stays(ServiceOutcome::ParentNotMigrated);
+            }
+            let item = self.items[&current];
+            if let Err(outcome) = map_status(item.status) {
+                let own = Resolution::Stays(outcome);
+                self.done.insert(current, own.clone());
+                break own;
+            }
+            match item.parent {
+                None => {
+                    let own = self.main_service(item);
+                    self.done.insert(current, own.clone());
+                    break own;
+                }
+                Some(parent) if !self.items.contains_key(&parent) => {
+                    path.push(current);
+                    break Resolution::Stays(ServiceOutcome::ParentNotMigrated);
+                }
+                Some(parent) => {
+                    path.push(current);
+                    current = parent;
+                }
+            }
+        };
+        let mut parent = base;
+        for id in path.into_iter().rev() {
+            let own = self.add_on(self.items[&id], &parent);
+            self.done.insert(id, own.clone());
+            parent = own;
+        }
+        self.done.get(&start).cloned().unwrap_or(parent)
     }
 }
 
@@ -186,7 +218,6 @@ pub fn decide_services(items: &[Item], mappings: &Mappings) -> ServicesDecision 
                     out.warnings.push(Warning::ServiceNotMigrated);
                 }
             }
-            Resolution::Visiting => unreachable!("resolve never returns Visiting"),
         }
         out.services.push(decision);
     }

@@ -682,3 +682,28 @@ fn r7_3_language_is_exact_or_default() {
     }
     assert_eq!(language_of(Some("xx"), Language::En), Language::En);
 }
+
+#[test]
+fn r5_5_deep_add_on_chains_resolve_without_recursion() {
+    // 20,000 add-ons, each under the previous one: all follow the hosting service.
+    let mut items = vec![item(1, 101, Some("vhost"), Some(2), None)];
+    items.extend((2..=20_000).map(|id| item(id, 801, Some("ip"), Some(2), Some(id - 1))));
+    let d = services_of(items);
+    assert_eq!(d.migrating_services().len(), 20_000);
+    assert!(
+        d.services
+            .iter()
+            .all(|s| s.category.as_deref() == Some("hosting"))
+    );
+    // And a long chain that ends in a cycle moves nothing of it.
+    let mut items: Vec<Item> = (1..=5_000)
+        .map(|id| item(id, 801, Some("ip"), Some(2), Some(id + 1)))
+        .collect();
+    items.push(item(5_001, 801, Some("ip"), Some(2), Some(4_000)));
+    let d = services_of(items);
+    assert!(
+        d.services
+            .iter()
+            .all(|s| s.outcome == ServiceOutcome::ParentNotMigrated)
+    );
+}
