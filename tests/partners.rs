@@ -7,7 +7,7 @@ mod common;
 use std::net::TcpListener;
 use std::process::Command;
 
-use common::{TestDbs, code, read, repo, text};
+use common::{TestDbs, code, read, text};
 
 const LINKS: &[(&str, &str)] = &[
     (
@@ -285,5 +285,4 @@ async fn allow_partial_runs_before_every_account_is_decided() {
     assert!(code(&run) <= 1, "{}", text(&run));
     let partners = rows(&out.join("partners.csv"));
     assert_eq!(partners[0], ["2201", "migrated", "1", "31.46"]);
-    let _ = repo();
 }

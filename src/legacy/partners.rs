@@ -9,7 +9,7 @@ use mysql_async::Value;
 use mysql_async::prelude::*;
 
 use super::decode::{int, money, text};
-use super::reader::{LegacyError, LegacySource, scrub};
+use super::reader::{LegacyError, LegacySource};
 use crate::rules::partners::PartnerFacts;
 
 impl LegacySource {
@@ -21,7 +21,7 @@ impl LegacySource {
     ) -> Result<Vec<PartnerFacts>, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
             after: 0,
-            message: scrub(&e.to_string(), self.url()),
+            message: self.url().scrub(&e.to_string()),
         };
         let mut conn = self.pool().get_conn().await.map_err(fail)?;
         conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
@@ -109,7 +109,7 @@ impl LegacySource {
     pub async fn all_ids(&self) -> Result<Vec<i64>, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
             after: 0,
-            message: scrub(&e.to_string(), self.url()),
+            message: self.url().scrub(&e.to_string()),
         };
         let mut conn = self.pool().get_conn().await.map_err(fail)?;
         conn.query("SELECT id FROM account ORDER BY id")

@@ -51,7 +51,7 @@ impl LegacySource {
     pub async fn connect(url: &SecretUrl, connections: usize) -> Result<LegacySource, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Connect {
             url: url.redacted(),
-            message: scrub(&e.to_string(), url),
+            message: url.scrub(&e.to_string()),
         };
         let opts = Opts::from_url(url.expose()).map_err(|e| fail(e.into()))?;
         let constraints = PoolConstraints::new(1, connections.max(1)).expect("1 <= max");
@@ -87,7 +87,7 @@ impl LegacySource {
     pub async fn count(&self, scope: &Scope) -> Result<u64, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
             after: 0,
-            message: scrub(&e.to_string(), &self.url),
+            message: self.url.scrub(&e.to_string()),
         };
         let mut conn = self.conn().await.map_err(fail)?;
         let mut total = 0u64;
@@ -119,7 +119,7 @@ impl LegacySource {
     ) -> Result<Vec<LegacyAccount>, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
             after,
-            message: scrub(&e.to_string(), &self.url),
+            message: self.url.scrub(&e.to_string()),
         };
         let mut conn = self.conn().await.map_err(fail)?;
         conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
@@ -344,12 +344,4 @@ async fn read_in_snapshot(
         account.items.sort_by_key(|i| i.id);
     }
     Ok(accounts)
-}
-
-/// Removes the password from a driver message (drivers may echo the URL).
-pub fn scrub(message: &str, url: &SecretUrl) -> String {
-    match url.password() {
-        Some(p) if !p.is_empty() => message.replace(&p, "***"),
-        _ => message.to_owned(),
-    }
 }

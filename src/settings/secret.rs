@@ -39,6 +39,14 @@ impl SecretUrl {
         redact(&self.raw)
     }
 
+    /// `message` with this URL's password masked (drivers may echo the URL in errors).
+    pub fn scrub(&self, message: &str) -> String {
+        match self.password() {
+            Some(p) if !p.is_empty() => message.replace(&p, "***"),
+            _ => message.to_owned(),
+        }
+    }
+
     /// The password, when the URL has one — for scrubbing it out of driver error messages.
     pub fn password(&self) -> Option<String> {
         let url = url::Url::parse(&self.raw).ok()?;

@@ -41,7 +41,7 @@ pub async fn connect(url: &SecretUrl, max_connections: u32) -> Result<PgPool, Ta
     let redacted = url.redacted();
     let options = PgConnectOptions::from_str(url.expose()).map_err(|e| TargetError::Other {
         url: redacted.clone(),
-        message: scrub(&e.to_string(), url),
+        message: url.scrub(&e.to_string()),
     })?;
 
     // One plain connection first: it fails at once (a pool would retry until its timeout)
@@ -67,16 +67,12 @@ pub async fn connect(url: &SecretUrl, max_connections: u32) -> Result<PgPool, Ta
         Err(e @ (sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut)) => {
             Err(TargetError::Unreachable {
                 url: redacted,
-                message: scrub(&e.to_string(), url),
+                message: url.scrub(&e.to_string()),
             })
         }
         Err(e) => Err(TargetError::Other {
             url: redacted,
-            message: scrub(&e.to_string(), url),
+            message: url.scrub(&e.to_string()),
         }),
     }
-}
-
-fn scrub(message: &str, url: &SecretUrl) -> String {
-    crate::legacy::reader::scrub(message, url)
 }

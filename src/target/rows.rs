@@ -241,11 +241,21 @@ pub fn services(
 ) -> ServiceRows {
     let mut rows = ServiceRows::default();
     for (p, client_id) in batch {
+        // Items are sorted by id (the reader and the model promise it): a binary search, not a
+        // scan per service — accounts with 20,000 services exist.
         for s in p.decision.migrating_services() {
             if !categories(p.account.id, s.category.as_deref().unwrap_or("")) {
                 continue;
             }
-            if let Some(item) = p.account.items.iter().find(|i| i.id == s.legacy_item_id) {
+            let found = p
+                .account
+                .items
+                .binary_search_by_key(&s.legacy_item_id, |i| i.id);
+            let item = found.ok().map(|i| &p.account.items[i]).or_else(|| {
+                // Unsorted items (hand-built in a test): still correct, just slower.
+                p.account.items.iter().find(|i| i.id == s.legacy_item_id)
+            });
+            if let Some(item) = item {
                 rows.push(*client_id, s, item, zone);
             }
         }
