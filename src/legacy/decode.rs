@@ -38,18 +38,47 @@ pub fn int(value: Value) -> Option<i64> {
     }
 }
 
+/// An ISO 4217 code: trimmed, upper-cased, exactly three ASCII letters. Anything else
+/// (`''`, `'???'`, `'US'`) names no currency, exactly like a missing `currency` row.
+pub fn iso_code(value: Value) -> Option<String> {
+    let code = text(value)?.trim().to_ascii_uppercase();
+    (code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())).then_some(code)
+}
+
 /// A legacy flag: on only when exactly `'on'`.
 pub fn flag(value: Value) -> bool {
     matches!(value, Value::Bytes(ref b) if b.as_slice() == b"on")
 }
 
-/// A DECIMAL money value; NULL or garbage is `None`.
-pub fn money(value: Value) -> Option<Decimal> {
-    match value {
-        Value::Bytes(bytes) => Decimal::from_str(std::str::from_utf8(&bytes).ok()?.trim()).ok(),
+/// A money value that is not a whole number of cents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unreadable;
+
+/// A money value: NULL is `Ok(None)`; a number with at most two decimals is `Ok(Some)`;
+/// anything else (text that is no number, `12,50`, a fraction of a cent, more than 28
+/// digits) is `Err` — never a silent zero, because that would lose money. A binary float
+/// (a DOUBLE column) counts by its shortest decimal spelling, the one the legacy UI showed.
+pub fn money(value: Value) -> Result<Option<Decimal>, Unreadable> {
+    let parsed = match value {
+        Value::NULL => return Ok(None),
+        Value::Bytes(bytes) => std::str::from_utf8(&bytes)
+            .ok()
+            .map(str::trim)
+            // Plain notation only: `1e3` or `0x10` in a text column is not an amount.
+            .filter(|s| s.bytes().all(|b| b.is_ascii_digit() || b"+-.".contains(&b)))
+            .and_then(|s| Decimal::from_str(s).ok()),
         Value::Int(n) => Some(Decimal::from(n)),
         Value::UInt(n) => Some(Decimal::from(n)),
+        Value::Float(x) => Decimal::from_str(&x.to_string()).ok(),
+        Value::Double(x) => Decimal::from_str(&x.to_string()).ok(),
         _ => None,
+    };
+    match parsed {
+        Some(mut amount) if amount.normalize().scale() <= 2 => {
+            amount.rescale(2);
+            Ok(Some(amount))
+        }
+        _ => Err(Unreadable),
     }
 }
 
@@ -120,6 +149,16 @@ mod tests {
     }
 
     #[test]
+    fn currency_codes_are_three_letters_or_nothing() {
+        let code = |s: &str| iso_code(Value::Bytes(s.as_bytes().to_vec()));
+        assert_eq!(code(" uah ").as_deref(), Some("UAH"));
+        for bad in ["", "???", "US", "USDT", "У.Е"] {
+            assert_eq!(code(bad), None, "{bad:?}");
+        }
+        assert_eq!(iso_code(Value::NULL), None);
+    }
+
+    #[test]
     fn flags_are_on_only_when_exactly_on() {
         assert!(flag(Value::Bytes(b"on".to_vec())));
         for off in [
@@ -143,14 +182,31 @@ mod tests {
         );
         assert_eq!(
             money(Value::Bytes(b"-0.00".to_vec())).unwrap(),
-            Decimal::ZERO
+            Some(Decimal::ZERO)
         );
         assert_eq!(
             money(Value::Bytes(b"123456789012345678.99".to_vec()))
                 .unwrap()
+                .unwrap()
                 .to_string(),
             "123456789012345678.99"
         );
-        assert_eq!(money(Value::NULL), None);
+        assert_eq!(money(Value::NULL), Ok(None));
+        assert_eq!(
+            money(Value::Double(12.34)).unwrap().unwrap().to_string(),
+            "12.34"
+        );
+        assert_eq!(money(Value::Int(7)).unwrap().unwrap().to_string(), "7.00");
+        for garbage in [
+            Value::Bytes(b"12,50".to_vec()),
+            Value::Bytes(b"".to_vec()),
+            Value::Bytes(b"1.005".to_vec()),
+            Value::Bytes(b"1e3".to_vec()),
+            Value::Bytes(vec![0xff]),
+            Value::Bytes(b"99999999999999999999999999999999.00".to_vec()),
+            Value::Double(0.1 + 0.2),
+        ] {
+            assert_eq!(money(garbage.clone()), Err(Unreadable), "{garbage:?}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod decode;
 pub mod fingerprint;
+pub mod integrity;
 pub mod model;
 pub mod partners;
 pub mod reader;

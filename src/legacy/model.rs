@@ -18,6 +18,34 @@ pub struct LegacyAccount {
     pub profiles: Vec<Profile>,
     pub subaccounts: Vec<Subaccount>,
     pub items: Vec<Item>,
+    /// Rows the reader could not trust; any entry holds the account (rules `decide`).
+    pub damage: Vec<Damage>,
+}
+
+/// A legacy row whose meaning the reader cannot vouch for. Never guessed around: an account
+/// with damage is held until a person repairs the row, because a guess could move money.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub enum Damage {
+    /// The same id on two rows of `table` (a table without a primary key, or a reference
+    /// table whose duplicate rows double a join). The id may also be in another account.
+    DuplicateId { table: &'static str, id: i64 },
+    /// A balance or price that is not a whole number of cents: text that is no number, a
+    /// fraction of a cent, or more digits than any amount can have.
+    UnreadableAmount { table: &'static str, id: i64 },
+}
+
+impl std::fmt::Display for Damage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Damage::DuplicateId { table, id } => write!(f, "{table} id {id} is on several rows"),
+            Damage::UnreadableAmount { table, id } => {
+                write!(
+                    f,
+                    "{table} {id} has an amount that is not a number of cents"
+                )
+            }
+        }
+    }
 }
 
 /// A `user` row with `level = 16`. The legacy password hash is never read.

@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 use mysql_async::Value;
 use mysql_async::prelude::*;
 
-use super::decode::{int, money, text};
+use super::decode::{int, iso_code, money};
 use super::reader::{LegacyError, LegacySource};
 use crate::rules::partners::PartnerFacts;
 
@@ -20,7 +20,7 @@ impl LegacySource {
         until: NaiveDateTime,
     ) -> Result<Vec<PartnerFacts>, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            after: 0,
+            from: 0,
             message: self.url().scrub(&e.to_string()),
         };
         let mut conn = self.pool().get_conn().await.map_err(fail)?;
@@ -41,7 +41,7 @@ impl LegacySource {
             };
             partners.entry(account).or_insert_with(|| PartnerFacts {
                 account_id: account,
-                reward_percent: money(reward),
+                reward_percent: money(reward).ok().flatten(),
                 ..PartnerFacts::default()
             });
         }
@@ -73,7 +73,7 @@ impl LegacySource {
             .map_err(fail)?;
         for (account, sum) in unpaid {
             if let Some(p) = int(account).and_then(|a| partners.get_mut(&a)) {
-                p.unpaid = money(sum).unwrap_or_default();
+                p.unpaid = money(sum).ok().flatten().unwrap_or_default();
             }
         }
 
@@ -93,13 +93,13 @@ impl LegacySource {
                 continue;
             };
             let partner = referred_by[&account];
-            let currency = text(iso).map(|c| c.trim().to_ascii_uppercase());
+            let currency = iso_code(iso);
             *partners
                 .get_mut(&partner)
                 .expect("referer is a partner")
                 .expenses
                 .entry(currency)
-                .or_default() += money(sum).unwrap_or_default();
+                .or_default() += money(sum).ok().flatten().unwrap_or_default();
         }
         let _ = conn.query_drop("COMMIT").await;
         Ok(partners.into_values().collect())
@@ -108,7 +108,7 @@ impl LegacySource {
     /// Every legacy account id, ascending (for the "all accounts decided" precondition).
     pub async fn all_ids(&self) -> Result<Vec<i64>, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            after: 0,
+            from: 0,
             message: self.url().scrub(&e.to_string()),
         };
         let mut conn = self.pool().get_conn().await.map_err(fail)?;

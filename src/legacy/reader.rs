@@ -7,8 +7,9 @@ use mysql_async::prelude::*;
 use mysql_async::{Conn, Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts, Row, Value};
 use tokio::sync::mpsc;
 
-use super::decode::{date, datetime, flag, int, money, text, text_or_empty};
-use super::model::{ClientUser, Item, LegacyAccount, Profile, Subaccount};
+use super::decode::{date, datetime, flag, int, iso_code, money, text, text_or_empty};
+use super::integrity::{self, KnownDuplicates};
+use super::model::{ClientUser, Damage, Item, LegacyAccount, Profile, Subaccount};
 use crate::scope::Scope;
 use crate::settings::SecretUrl;
 
@@ -17,8 +18,8 @@ use crate::settings::SecretUrl;
 pub enum LegacyError {
     #[error("legacy database {url}: {message}")]
     Connect { url: String, message: String },
-    #[error("reading legacy accounts after id {after}: {message}")]
-    Read { after: i64, message: String },
+    #[error("reading legacy accounts from id {from}: {message}")]
+    Read { from: i64, message: String },
 }
 
 /// A handle on the legacy database; cheap to clone.
@@ -26,10 +27,11 @@ pub enum LegacyError {
 pub struct LegacySource {
     pool: Pool,
     url: SecretUrl,
+    known: std::sync::Arc<KnownDuplicates>,
 }
 
 const ACCOUNTS: &str = "SELECT id, name, registration_date, project FROM account \
-     WHERE id > ? AND id <= ? ORDER BY id LIMIT ?";
+     WHERE id >= ? AND id <= ? ORDER BY id LIMIT ?";
 const USERS: &str = "SELECT account, id, name, email, realname, language, enabled, superuser, \
      createdate FROM `user` WHERE account BETWEEN ? AND ? AND level = 16";
 const PROFILES: &str = "SELECT account, id, name, person, profiletype, email, phone, \
@@ -62,13 +64,14 @@ impl LegacySource {
                 "SET NAMES utf8mb4",
             ]);
         let pool = Pool::new(opts);
-        let source = LegacySource {
+        let mut conn = pool.get_conn().await.map_err(fail)?;
+        conn.ping().await.map_err(fail)?;
+        let known = KnownDuplicates::find(&mut conn).await.map_err(fail)?;
+        Ok(LegacySource {
             pool,
             url: url.clone(),
-        };
-        let mut conn = source.pool.get_conn().await.map_err(fail)?;
-        conn.ping().await.map_err(fail)?;
-        Ok(source)
+            known: std::sync::Arc::new(known),
+        })
     }
 
     async fn conn(&self) -> Result<Conn, mysql_async::Error> {
@@ -86,7 +89,7 @@ impl LegacySource {
     /// Number of accounts in scope (for progress and ETA).
     pub async fn count(&self, scope: &Scope) -> Result<u64, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            after: 0,
+            from: 0,
             message: self.url.scrub(&e.to_string()),
         };
         let mut conn = self.conn().await.map_err(fail)?;
@@ -106,26 +109,26 @@ impl LegacySource {
 
     /// One account, or `None` when it does not exist.
     pub async fn read_account(&self, id: i64) -> Result<Option<LegacyAccount>, LegacyError> {
-        let mut chunk = self.read_chunk(id - 1, id, 1).await?;
+        let mut chunk = self.read_chunk(id, id, 1).await?;
         Ok(chunk.pop())
     }
 
-    /// Up to `limit` accounts with `after < id <= upto`, in id order, from one snapshot.
+    /// Up to `limit` accounts with `from <= id <= upto`, in id order, from one snapshot.
     pub async fn read_chunk(
         &self,
-        after: i64,
+        from: i64,
         upto: i64,
         limit: usize,
     ) -> Result<Vec<LegacyAccount>, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            after,
+            from,
             message: self.url.scrub(&e.to_string()),
         };
         let mut conn = self.conn().await.map_err(fail)?;
         conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
             .await
             .map_err(fail)?;
-        let result = read_in_snapshot(&mut conn, after, upto, limit).await;
+        let result = read_in_snapshot(&mut conn, &self.known, from, upto, limit).await;
         // A read-only snapshot has nothing to commit; ending it frees the undo history.
         let _ = conn.query_drop("COMMIT").await;
         result.map_err(fail)
@@ -141,20 +144,23 @@ impl LegacySource {
         let source = self.clone();
         tokio::spawn(async move {
             for (lo, hi) in scope.ranges() {
-                let mut after = lo.saturating_sub(1);
+                let mut from = lo;
                 loop {
-                    let chunk = source.read_chunk(after, hi, chunk_size).await;
+                    let chunk = source.read_chunk(from, hi, chunk_size).await;
                     let last = match &chunk {
                         Ok(accounts) => accounts.last().map(|a| a.id),
                         Err(_) => None,
                     };
                     let failed = chunk.is_err();
-                    let full = matches!(&chunk, Ok(a) if a.len() == chunk_size);
+                    // Not `len == chunk_size`: repeated account rows fold, so a chunk may come
+                    // back short and still not be the last; an empty chunk ends the range.
+                    let full = matches!(&chunk, Ok(a) if !a.is_empty());
                     if !matches!(&chunk, Ok(a) if a.is_empty()) && tx.send(chunk).await.is_err() {
                         return;
                     }
                     match last {
-                        Some(id) if full && !failed && id < hi => after = id,
+                        // `id < hi` also keeps `id + 1` from overflowing at i64::MAX.
+                        Some(id) if full && !failed && id < hi => from = id + 1,
                         _ if failed => return,
                         _ => break,
                     }
@@ -171,12 +177,13 @@ impl LegacySource {
 
 async fn read_in_snapshot(
     conn: &mut Conn,
-    after: i64,
+    known: &KnownDuplicates,
+    from: i64,
     upto: i64,
     limit: usize,
 ) -> Result<Vec<LegacyAccount>, mysql_async::Error> {
     let mut accounts: Vec<LegacyAccount> = conn
-        .exec_map(ACCOUNTS, (after, upto, limit as u64), |row: Row| {
+        .exec_map(ACCOUNTS, (from, upto, limit as u64), |row: Row| {
             let mut v = row.unwrap().into_iter();
             let mut next = || v.next().unwrap_or(Value::NULL);
             LegacyAccount {
@@ -188,6 +195,7 @@ async fn read_in_snapshot(
             }
         })
         .await?;
+    integrity::fold_repeated_accounts(&mut accounts);
     let (Some(lo), Some(hi)) = (
         accounts.first().map(|a| a.id),
         accounts.last().map(|a| a.id),
@@ -256,57 +264,73 @@ async fn read_in_snapshot(
         }
     }
 
-    let subaccounts: Vec<(Option<i64>, Subaccount)> = conn
+    let subaccounts: Vec<(Option<i64>, Subaccount, bool)> = conn
         .exec_map(SUBACCOUNTS, (lo, hi), |row: Row| {
             let mut v = row.unwrap().into_iter();
             let mut next = || v.next().unwrap_or(Value::NULL);
             let account = int(next());
-            (
-                account,
-                Subaccount {
-                    id: int(next()).unwrap_or_default(),
-                    currency_id: int(next()),
-                    currency: text(next()).map(|c| c.trim().to_ascii_uppercase()),
-                    // A NULL balance holds no money.
-                    balance: money(next()).unwrap_or_default(),
-                },
-            )
+            let id = int(next()).unwrap_or_default();
+            let currency_id = int(next());
+            let currency = iso_code(next());
+            let balance = money(next());
+            let sub = Subaccount {
+                id,
+                currency_id,
+                currency,
+                // A NULL balance holds no money.
+                balance: balance.unwrap_or_default().unwrap_or_default(),
+            };
+            (account, sub, balance.is_err())
         })
         .await?;
-    for (account, sub) in subaccounts {
+    for (account, sub, unreadable) in subaccounts {
         if let Some(i) = slot(&accounts, account) {
+            if unreadable {
+                accounts[i].damage.push(Damage::UnreadableAmount {
+                    table: "subaccount",
+                    id: sub.id,
+                });
+            }
             accounts[i].subaccounts.push(sub);
         }
     }
 
-    let items: Vec<(Option<i64>, Item)> = conn
+    let items: Vec<(Option<i64>, Item, bool)> = conn
         .exec_map(ITEMS, (lo, hi), |row: Row| {
             let mut v = row.unwrap().into_iter();
             let mut next = || v.next().unwrap_or(Value::NULL);
             let account = int(next());
-            (
-                account,
-                Item {
-                    id: int(next()).unwrap_or_default(),
-                    pricelist: int(next()),
-                    itemtype: text(next()),
-                    parent: int(next()),
-                    status: int(next()),
-                    name: text_or_empty(next()),
-                    opendate: datetime(next()),
-                    expiredate: date(next()),
-                    period: int(next()),
-                    autoprolong: int(next()),
-                    cost: money(next()).unwrap_or_default(),
-                    currency: text(next()).map(|c| c.trim().to_ascii_uppercase()),
-                    domain: None,
-                },
-            )
+            let mut unreadable = false;
+            let item = Item {
+                id: int(next()).unwrap_or_default(),
+                pricelist: int(next()),
+                itemtype: text(next()),
+                parent: int(next()),
+                status: int(next()),
+                name: text_or_empty(next()),
+                opendate: datetime(next()),
+                expiredate: date(next()),
+                period: int(next()),
+                autoprolong: int(next()),
+                cost: money(next())
+                    .inspect_err(|_| unreadable = true)
+                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                currency: iso_code(next()),
+                domain: None,
+            };
+            (account, item, unreadable)
         })
         .await?;
     let mut item_slots: Vec<(i64, usize, usize)> = Vec::with_capacity(items.len());
-    for (account, item) in items {
+    for (account, item, unreadable) in items {
         if let Some(i) = slot(&accounts, account) {
+            if unreadable {
+                accounts[i].damage.push(Damage::UnreadableAmount {
+                    table: "item",
+                    id: item.id,
+                });
+            }
             item_slots.push((item.id, i, accounts[i].items.len()));
             accounts[i].items.push(item);
         }
@@ -342,6 +366,7 @@ async fn read_in_snapshot(
         account.profiles.sort_by_key(|p| p.id);
         account.subaccounts.sort_by_key(|s| s.id);
         account.items.sort_by_key(|i| i.id);
+        integrity::mark_duplicates(account, known);
     }
     Ok(accounts)
 }

@@ -36,6 +36,15 @@ fn hold_sentence(h: Hold) -> &'static str {
         Hold::NoRateForCurrency => {
             "part of the balance is in a currency we have no exchange rate for (or whose currency record is missing)"
         }
+        Hold::DuplicateLegacyId => {
+            "a record of this account shares its id with another record, so we cannot tell which one is real"
+        }
+        Hold::UnreadableAmount => {
+            "a balance or price is not a plain amount of money (not a number, or a fraction of a cent)"
+        }
+        Hold::AmountOutOfRange => {
+            "the balance or a price is larger than any amount the new billing can hold"
+        }
     }
 }
 
@@ -86,6 +95,9 @@ pub fn explain(
         );
         for hold in &d.holds {
             let _ = writeln!(w, "  - {} [{}]", hold_sentence(*hold), hold.code());
+        }
+        for damage in &account.damage {
+            let _ = writeln!(w, "    damaged record: {damage}");
         }
     }
 

@@ -48,6 +48,11 @@ pub fn round_cents(amount: Decimal) -> Decimal {
     }
 }
 
+/// Whether an amount fits the target's `numeric(20, 2)` (and the legacy DECIMAL(20,2)).
+pub fn fits_target(amount: Decimal) -> bool {
+    amount.abs() < Decimal::from(1_000_000_000_000_000_000_i64)
+}
+
 /// Applies R4 to an account's subaccounts.
 pub fn decide_balance(
     subaccounts: &[Subaccount],
@@ -62,14 +67,22 @@ pub fn decide_balance(
     };
 
     let mut totals: BTreeMap<&str, Decimal> = BTreeMap::new();
+    let mut total_overflow = false;
     for sub in subaccounts {
         match &sub.currency {
-            Some(code) => *totals.entry(code.as_str()).or_default() += sub.balance,
+            Some(code) => {
+                let total = totals.entry(code.as_str()).or_default();
+                match total.checked_add(sub.balance) {
+                    Some(sum) => *total = sum,
+                    None => total_overflow = true,
+                }
+            }
             None => out.unknown_currency_subaccounts.push(sub.id),
         }
     }
     out.unknown_currency_subaccounts.sort_unstable();
     let mut missing_rate = !out.unknown_currency_subaccounts.is_empty();
+    let mut out_of_range = false;
 
     let mut opening = Decimal::ZERO;
     for (code, total) in totals {
@@ -77,9 +90,14 @@ pub fn decide_balance(
             .currency
             .as_deref()
             .and_then(|client| mappings.rate(code, client));
-        let converted = rate.map(|r| round_cents(total * r));
+        // Checked: a damaged 28-digit total times a rate must hold the account, not panic.
+        let converted = rate.and_then(|r| total.checked_mul(r).map(round_cents));
         match converted {
-            Some(amount) => opening += amount,
+            Some(amount) => match opening.checked_add(amount) {
+                Some(sum) => opening = sum,
+                None => out_of_range = true,
+            },
+            None if rate.is_some() => out_of_range = true,
             None if !total.is_zero() => missing_rate = true,
             None => {}
         }
@@ -98,6 +116,9 @@ pub fn decide_balance(
         out.holds.push(Hold::NoRateForCurrency);
     }
     out.opening = round_cents(opening);
+    if out_of_range || total_overflow || !fits_target(out.opening) {
+        out.holds.push(Hold::AmountOutOfRange);
+    }
     if out.opening.is_sign_negative() && !out.opening.is_zero() {
         out.warnings.push(Warning::NegativeBalance);
     }

@@ -16,7 +16,7 @@ mod tests;
 
 use rust_decimal::Decimal;
 
-use crate::legacy::model::LegacyAccount;
+use crate::legacy::model::{Damage, LegacyAccount};
 use crate::mappings::Mappings;
 pub use balance::BalanceDecision;
 pub use payer::{PayerDecision, PayerKind};
@@ -134,6 +134,23 @@ pub fn decide(account: &LegacyAccount, ctx: &RulesContext<'_>) -> Decision {
         .flatten()
         .copied()
         .collect();
+    holds.extend(account.damage.iter().map(|d| match d {
+        Damage::DuplicateId { .. } => Hold::DuplicateLegacyId,
+        Damage::UnreadableAmount { .. } => Hold::UnreadableAmount,
+    }));
+    let moving: std::collections::HashSet<i64> = services
+        .services
+        .iter()
+        .filter(|s| s.seq.is_some())
+        .map(|s| s.legacy_item_id)
+        .collect();
+    let price_too_large = account
+        .items
+        .iter()
+        .any(|i| moving.contains(&i.id) && !balance::fits_target(i.cost));
+    if price_too_large {
+        holds.push(Hold::AmountOutOfRange);
+    }
     holds.sort();
     holds.dedup();
     let mut warnings: Vec<Warning> = [

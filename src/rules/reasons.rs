@@ -35,6 +35,10 @@ reason_enum!(
         PrimaryEmailInvalid => "primary_email_invalid",
         InvalidPayerType => "invalid_payer_type",
         NoRateForCurrency => "no_rate_for_currency",
+        // Not in rules.md: damage the legacy data shows (docs/decisions.md).
+        DuplicateLegacyId => "duplicate_legacy_id",
+        UnreadableAmount => "unreadable_amount",
+        AmountOutOfRange => "amount_out_of_range",
     }
 );
 
@@ -106,7 +110,10 @@ mod tests {
                 "no_active_full_access_user",
                 "primary_email_invalid",
                 "invalid_payer_type",
-                "no_rate_for_currency"
+                "no_rate_for_currency",
+                "duplicate_legacy_id",
+                "unreadable_amount",
+                "amount_out_of_range"
             ]
         );
         let mut shuffled = vec![

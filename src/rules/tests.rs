@@ -707,3 +707,90 @@ fn r5_5_deep_add_on_chains_resolve_without_recursion() {
             .all(|s| s.outcome == ServiceOutcome::ParentNotMigrated)
     );
 }
+
+#[test]
+fn damage_holds_the_account_with_a_code_naming_it() {
+    use crate::legacy::model::Damage;
+    let cases: &[(&[Damage], &[Hold])] = &[
+        (
+            &[Damage::DuplicateId {
+                table: "item",
+                id: 5,
+            }],
+            &[Hold::DuplicateLegacyId],
+        ),
+        (
+            &[Damage::UnreadableAmount {
+                table: "subaccount",
+                id: 30,
+            }],
+            &[Hold::UnreadableAmount],
+        ),
+        (
+            &[
+                Damage::DuplicateId {
+                    table: "user",
+                    id: 10,
+                },
+                Damage::DuplicateId {
+                    table: "profile",
+                    id: 20,
+                },
+                Damage::UnreadableAmount {
+                    table: "item",
+                    id: 7,
+                },
+            ],
+            &[Hold::DuplicateLegacyId, Hold::UnreadableAmount],
+        ),
+    ];
+    for (damage, holds) in cases {
+        let mut a = base();
+        a.damage = damage.to_vec();
+        assert_eq!(decide_one(&a).holds, *holds, "{damage:?}");
+    }
+}
+
+#[test]
+fn amounts_beyond_numeric_20_2_hold_instead_of_overflowing() {
+    const MAX: &str = "999999999999999999.99";
+    type Balances = &'static [(&'static str, &'static str)];
+    let cases: &[(Balances, Option<Hold>)] = &[
+        (&[("UAH", MAX)], None),
+        (&[("UAH", "-999999999999999999.99")], None),
+        (
+            &[("UAH", MAX), ("UAH", "0.01")],
+            Some(Hold::AmountOutOfRange),
+        ),
+        (
+            &[("UAH", "1.00"), ("USD", MAX)],
+            Some(Hold::AmountOutOfRange),
+        ),
+        // 28 digits times a rate overflows Decimal itself: still a hold, not a panic.
+        (
+            &[("UAH", "1.00"), ("USD", "7922816251426433759354395033")],
+            Some(Hold::AmountOutOfRange),
+        ),
+    ];
+    for (subs, hold) in cases {
+        let mut a = base();
+        a.subaccounts = subs
+            .iter()
+            .enumerate()
+            .map(|(i, (c, b))| sub(30 + i as i64, Some(c), b))
+            .collect();
+        let d = decide_one(&a);
+        assert_eq!(d.holds.first().copied(), *hold, "{subs:?}");
+    }
+    let mut a = base();
+    let mut big = item(1, 101, Some("vhost"), Some(2), None);
+    big.cost = dec("1000000000000000000.00");
+    a.items = vec![big.clone()];
+    assert_eq!(decide_one(&a).holds, [Hold::AmountOutOfRange]);
+    big.status = Some(4);
+    a.items = vec![big];
+    assert!(
+        decide_one(&a).migrates(),
+        "a deleted service's price is not written"
+    );
+}
