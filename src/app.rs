@@ -130,7 +130,7 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
         } => {
             let mappings = load_mappings(&settings)?;
             let ctx = rules_context(&settings, &mappings);
-            let source = LegacySource::connect(&settings.legacy_url, 2).await?;
+            let source = LegacySource::connect(&settings, 2).await?;
             let total = source.count(&scope).await?;
             let mut progress = Progress::new(ProgressMode::detect(quiet), "plan", total);
             let mut report = PlanReport::create(&out, &mappings)?;
@@ -280,7 +280,7 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
         Command::Status => {
             let pool = target::connect(&settings.target_url, 2).await?;
             target::schema::require_current(&pool).await?;
-            let legacy_total = match LegacySource::connect(&settings.legacy_url, 1).await {
+            let legacy_total = match LegacySource::connect(&settings, 1).await {
                 Ok(source) => {
                     let n = source.count(&Scope::All).await.ok();
                     source.close().await;
@@ -304,7 +304,7 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
         Command::Explain { account_id } => {
             let mappings = load_mappings(&settings)?;
             let ctx = rules_context(&settings, &mappings);
-            let source = LegacySource::connect(&settings.legacy_url, 1).await?;
+            let source = LegacySource::connect(&settings, 1).await?;
             let account = source.read_account(account_id).await?;
             source.close().await;
             let Some(account) = account else {

@@ -12,6 +12,7 @@ code), "drop" (close the connection in the middle of DATA), "slow" (wait 1 s bef
 "ok". When a recipient's list is used up, it is accepted.
 """
 import argparse
+import warnings
 import asyncio
 import email
 import email.policy
@@ -19,6 +20,7 @@ import json
 import time
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
 
 
 class Discard:
@@ -86,19 +88,31 @@ class Sink:
 
 
 def main():
+    # aiosmtpd warns about AUTH without TLS; the test sink runs on loopback on purpose.
+    warnings.filterwarnings("ignore")
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--out")
     p.add_argument("--faults")
     p.add_argument("--raw")
     p.add_argument("--discard", action="store_true")
+    p.add_argument("--auth", help="USER:PASSWORD that AUTH must present (no TLS needed)")
     a = p.parse_args()
     faults = {}
     if a.faults:
         with open(a.faults, encoding="utf-8") as f:
             faults = {k.lower(): list(v) for k, v in json.load(f).items()}
     handler = Discard(a.raw) if (a.raw or a.discard) else Sink(a.out, faults)
-    controller = Controller(handler, hostname="127.0.0.1", port=a.port)
+    auth = {}
+    if a.auth:
+        user, password = a.auth.split(":", 1)
+
+        def authenticator(server, session, envelope, mechanism, data):
+            ok = data.login == user.encode() and data.password == password.encode()
+            return AuthResult(success=ok)
+
+        auth = dict(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+    controller = Controller(handler, hostname="127.0.0.1", port=a.port, **auth)
     controller.start()
     print("ready", flush=True)
     try:

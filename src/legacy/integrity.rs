@@ -38,13 +38,15 @@ impl KnownDuplicates {
             if unique.iter().any(|t| t == table) {
                 continue;
             }
-            let ids: Vec<i64> = conn
+            // As values, not i64: a copy may have made `id` a text column.
+            let ids: Vec<mysql_async::Value> = conn
                 .query(format!(
                     "SELECT id FROM `{table}` WHERE id IS NOT NULL GROUP BY id HAVING COUNT(*) > 1"
                 ))
                 .await?;
+            let ids: BTreeSet<i64> = ids.into_iter().filter_map(super::decode::int).collect();
             if !ids.is_empty() {
-                known.by_table.insert(table, ids.into_iter().collect());
+                known.by_table.insert(table, ids);
             }
         }
         Ok(known)

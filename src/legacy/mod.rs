@@ -1,6 +1,7 @@
 //! The legacy billing database: its model, the decoding of its conventions, and the
 //! read-only streaming reader.
 
+pub mod access;
 pub mod decode;
 pub mod fingerprint;
 pub mod integrity;

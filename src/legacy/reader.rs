@@ -7,11 +7,12 @@ use mysql_async::prelude::*;
 use mysql_async::{Conn, Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts, Row, Value};
 use tokio::sync::mpsc;
 
+use super::access::{self, WriteAccess};
 use super::decode::{date, datetime, flag, int, iso_code, money, text, text_or_empty};
 use super::integrity::{self, KnownDuplicates};
 use super::model::{ClientUser, Damage, Item, LegacyAccount, Profile, Subaccount};
 use crate::scope::Scope;
-use crate::settings::SecretUrl;
+use crate::settings::{SecretUrl, Settings};
 
 /// Failure to reach or read the legacy database.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,12 @@ pub enum LegacyError {
     Connect { url: String, message: String },
     #[error("reading legacy accounts from id {from}: {message}")]
     Read { from: i64, message: String },
+    #[error(
+        "the legacy database user {user} can write ({privileges}); connect with a user that \
+         has SELECT only (docs/runbook.md), or set legacy.allow_write_access = true \
+         (BILLMIGRATE_LEGACY_ALLOW_WRITE_ACCESS=1) to accept the risk"
+    )]
+    CanWrite { user: String, privileges: String },
 }
 
 /// A handle on the legacy database; cheap to clone.
@@ -49,8 +56,13 @@ const DOMAINS: &str = "SELECT ip.item, ip.value FROM item i JOIN itemparam ip ON
      WHERE i.account BETWEEN ? AND ? AND ip.intname = 'domain'";
 
 impl LegacySource {
-    /// Connects (eagerly, so a wrong URL fails before any work).
-    pub async fn connect(url: &SecretUrl, connections: usize) -> Result<LegacySource, LegacyError> {
+    /// Connects (eagerly, so a wrong URL fails before any work) and refuses a user that can
+    /// write unless `allow_write_access`.
+    pub async fn connect(
+        settings: &Settings,
+        connections: usize,
+    ) -> Result<LegacySource, LegacyError> {
+        let url = &settings.legacy_url;
         let fail = |e: mysql_async::Error| LegacyError::Connect {
             url: url.redacted(),
             message: url.scrub(&e.to_string()),
@@ -66,6 +78,7 @@ impl LegacySource {
         let pool = Pool::new(opts);
         let mut conn = pool.get_conn().await.map_err(fail)?;
         conn.ping().await.map_err(fail)?;
+        guard_write_access(&mut conn, url, settings.legacy_allow_write_access).await?;
         let known = KnownDuplicates::find(&mut conn).await.map_err(fail)?;
         Ok(LegacySource {
             pool,
@@ -172,6 +185,37 @@ impl LegacySource {
 
     pub async fn close(self) {
         let _ = self.pool.disconnect().await;
+    }
+}
+
+async fn guard_write_access(
+    conn: &mut Conn,
+    url: &SecretUrl,
+    allowed: bool,
+) -> Result<(), LegacyError> {
+    match access::check(conn).await {
+        WriteAccess::ReadOnly => Ok(()),
+        WriteAccess::Writable { user, privileges } if !allowed => Err(LegacyError::CanWrite {
+            user,
+            privileges: privileges.join(", "),
+        }),
+        WriteAccess::Writable { user, privileges } => {
+            eprintln!(
+                "WARNING: the legacy database user {user} can write ({}); continuing because \
+                 legacy.allow_write_access is set. Every session is READ ONLY, but only a \
+                 SELECT-only user makes that the server's promise.",
+                privileges.join(", ")
+            );
+            Ok(())
+        }
+        WriteAccess::Unknown { user, why } => {
+            eprintln!(
+                "WARNING: cannot tell whether the legacy database user {user} can write ({}). \
+                 Every session is READ ONLY; use a user with SELECT only to be sure.",
+                url.scrub(&why)
+            );
+            Ok(())
+        }
     }
 }
 

@@ -107,7 +107,7 @@ pub async fn run(
     let workers = opts.workers.max(1);
     let pool = crate::target::connect(&settings.target_url, workers as u32 + 1).await?;
     crate::target::schema::require_current(&pool).await?;
-    let source = LegacySource::connect(&settings.legacy_url, 2).await?;
+    let source = LegacySource::connect(settings, 2).await?;
     let args = serde_json::to_value(&opts)?;
     let (run, interrupted) = Run::start(&pool, "migrate", args)
         .await

@@ -129,7 +129,7 @@ pub async fn run(
     let link = links::Links::from_settings(settings)?;
     let pool = crate::target::connect(&settings.target_url, 2).await?;
     crate::target::schema::require_current(&pool).await?;
-    let source = LegacySource::connect(&settings.legacy_url, 1).await?;
+    let source = LegacySource::connect(settings, 1).await?;
 
     let missing = undecided(&source.all_ids().await?, &store::decided_ids(&pool).await?);
     if missing > 0 && !opts.allow_partial {

@@ -34,6 +34,7 @@ pub struct FileConfig {
 struct Legacy {
     url: Option<String>,
     timezone: Option<String>,
+    allow_write_access: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,6 +89,7 @@ struct Defaults {
 pub struct Values {
     pub legacy_url: String,
     pub legacy_timezone: String,
+    pub legacy_allow_write_access: Option<String>,
     pub target_url: String,
     pub mappings_dir: String,
     pub mail_transport: String,
@@ -111,6 +113,10 @@ pub const ENV_VARS: &[(&str, &str)] = &[
     ("mail.transport", "BILLMIGRATE_MAIL_TRANSPORT"),
     ("cutoff.date", "BILLMIGRATE_CUTOFF"),
     ("legacy.timezone", "BILLMIGRATE_LEGACY_TIMEZONE"),
+    (
+        "legacy.allow_write_access",
+        "BILLMIGRATE_LEGACY_ALLOW_WRITE_ACCESS",
+    ),
     ("mail.from", "BILLMIGRATE_MAIL_FROM"),
     ("mail.reply_to", "BILLMIGRATE_MAIL_REPLY_TO"),
     ("mail.support_address", "BILLMIGRATE_MAIL_SUPPORT_ADDRESS"),
@@ -145,6 +151,8 @@ impl FileConfig {
                 .unwrap_or_else(|| "mysql://root@127.0.0.1:3306/billmgr".into()),
             legacy_timezone: pick("legacy.timezone", self.legacy.timezone)
                 .unwrap_or_else(|| "UTC".into()),
+            legacy_allow_write_access: var("legacy.allow_write_access")
+                .or(self.legacy.allow_write_access.map(|b| b.to_string())),
             target_url: pick("target.url", self.target.url)
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/billing".into()),
             mappings_dir: pick("mappings.dir", self.mappings.dir)

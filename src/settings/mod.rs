@@ -56,6 +56,8 @@ pub struct Settings {
     pub source: Option<PathBuf>,
     pub legacy_url: SecretUrl,
     pub legacy_timezone: Tz,
+    /// Accept a legacy user that can write (with a loud warning) instead of refusing it.
+    pub legacy_allow_write_access: bool,
     pub target_url: SecretUrl,
     pub mappings_dir: PathBuf,
     pub mail: MailSettings,
@@ -121,6 +123,15 @@ impl Settings {
                 format!("{:?} is not an IANA time zone name", v.legacy_timezone),
             )
         })?;
+        let legacy_allow_write_access = match v.legacy_allow_write_access.as_deref() {
+            None => false,
+            Some("1" | "true" | "yes") => true,
+            Some("0" | "false" | "no") => false,
+            Some(other) => {
+                let message = format!("{other:?}: expected true or false");
+                return Err(invalid("legacy.allow_write_access", message));
+            }
+        };
         let transport = if let Some(dir) = v.mail_transport.strip_prefix("file:") {
             if dir.is_empty() {
                 return Err(invalid("mail.transport", "file: needs a directory".into()));
@@ -174,6 +185,7 @@ impl Settings {
             source,
             legacy_url,
             legacy_timezone,
+            legacy_allow_write_access,
             target_url,
             mappings_dir: PathBuf::from(v.mappings_dir),
             mail: MailSettings {

@@ -162,7 +162,7 @@ pub async fn run(
     let started = std::time::Instant::now();
     let pool = crate::target::connect(&settings.target_url, 2).await?;
     crate::target::schema::require_current(&pool).await?;
-    let source = LegacySource::connect(&settings.legacy_url, 2).await?;
+    let source = LegacySource::connect(settings, 2).await?;
     private_dir(out)?;
     let file = private_file(&out.join("differences.csv"))?;
     // The header is written by hand so that a clean run still has one.

@@ -161,6 +161,8 @@ impl TestDbs {
             .env("BILLMIGRATE_LEGACY_URL", self.legacy_url())
             .env("BILLMIGRATE_TARGET_URL", self.target_url())
             .env("BILLMIGRATE_MAPPINGS", repo().join("mappings"))
+            // Tests connect as root; tests/secrets.rs checks the refusal with this unset.
+            .env("BILLMIGRATE_LEGACY_ALLOW_WRITE_ACCESS", "1")
             .env_remove("BILLMIGRATE_CUTOFF");
         for (k, v) in env {
             cmd.env(k, v);

@@ -16,6 +16,15 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts the sink; `faults` maps a recipient to actions ("451", "550", "drop", "slow").
     pub fn start(faults: serde_json::Value) -> SmtpSink {
+        Self::start_with(faults, &[])
+    }
+
+    /// A sink that requires `AUTH` with exactly `user:password` (over plain SMTP).
+    pub fn start_with_auth(user_password: &str) -> SmtpSink {
+        Self::start_with(serde_json::json!({}), &["--auth", user_password])
+    }
+
+    fn start_with(faults: serde_json::Value, extra: &[&str]) -> SmtpSink {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("received.jsonl");
         let faults_file = dir.path().join("faults.json");
@@ -32,6 +41,7 @@ impl SmtpSink {
             .arg(&out)
             .arg("--faults")
             .arg(&faults_file)
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
