@@ -5,63 +5,12 @@
 
 mod common;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::faults::{generated, migrated_count, reference, spawn};
 use common::snapshot::{diff, snapshot};
-use common::{TestDbs, code, text};
+use common::{code, text};
 use sqlx::Connection;
-
-const ACCOUNTS: &str = "3000";
-
-async fn generated(tag: &str) -> TestDbs {
-    let dbs = TestDbs::new(tag).await;
-    let out = Command::new(env!("CARGO_BIN_EXE_billmigrate-fixtures"))
-        .args([
-            "--url",
-            &dbs.legacy_url(),
-            "--accounts",
-            ACCOUNTS,
-            "--seed",
-            "7",
-            "--today",
-            "2026-11-15",
-            "--quiet",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out));
-    let out = dbs.billmigrate(&["setup"]);
-    assert_eq!(code(&out), 0, "{}", text(&out));
-    dbs
-}
-
-fn spawn(dbs: &TestDbs, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_billmigrate"))
-        .args(args)
-        .env("BILLMIGRATE_LEGACY_URL", dbs.legacy_url())
-        .env("BILLMIGRATE_TARGET_URL", dbs.target_url())
-        .env("BILLMIGRATE_MAPPINGS", common::repo().join("mappings"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-/// The reference: one clean run on the same generated data, in its own databases.
-async fn reference() -> String {
-    let dbs = generated("faultref").await;
-    let out = dbs.billmigrate(&["migrate", "--quiet"]);
-    assert!(code(&out) <= 1, "{}", text(&out));
-    snapshot(&mut dbs.pg().await).await
-}
-
-async fn migrated_count(dbs: &TestDbs) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM migration.accounts")
-        .fetch_one(&mut dbs.pg().await)
-        .await
-        .unwrap()
-}
 
 #[tokio::test]
 async fn sigkill_at_several_points_then_rerun_equals_an_uninterrupted_run() {
@@ -79,6 +28,7 @@ async fn sigkill_at_several_points_then_rerun_equals_an_uninterrupted_run() {
                 "--workers",
                 "2",
             ],
+            &[],
         );
         let deadline = Instant::now() + Duration::from_secs(60);
         while migrated_count(&dbs).await < threshold && Instant::now() < deadline {
@@ -124,6 +74,7 @@ async fn two_concurrent_runs_on_overlapping_scopes_never_write_twice() {
             "--batch-size",
             "50",
         ],
+        &[],
     );
     let b = spawn(
         &dbs,
@@ -135,6 +86,7 @@ async fn two_concurrent_runs_on_overlapping_scopes_never_write_twice() {
             "--batch-size",
             "70",
         ],
+        &[],
     );
     for child in [a, b] {
         let out = child.wait_with_output().unwrap();
@@ -159,7 +111,7 @@ async fn two_concurrent_runs_on_overlapping_scopes_never_write_twice() {
 async fn connections_killed_mid_batch_are_retried_without_leaving_anything_partial() {
     let want = reference().await;
     let dbs = generated("connkill").await;
-    let child = spawn(&dbs, &["migrate", "--quiet", "--batch-size", "100"]);
+    let child = spawn(&dbs, &["migrate", "--quiet", "--batch-size", "100"], &[]);
     let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", common::pg_base()))
         .await
         .unwrap();

@@ -5,6 +5,8 @@
 
 use mysql_async::prelude::*;
 use mysql_async::{Conn, Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts, Row, Value};
+use std::time::Duration;
+
 use tokio::sync::mpsc;
 
 use super::access::{self, WriteAccess};
@@ -137,14 +139,32 @@ impl LegacySource {
             from,
             message: self.url.scrub(&e.to_string()),
         };
-        let mut conn = self.conn().await.map_err(fail)?;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_read_chunk(from, upto, limit).await {
+                Err(e) if is_transient(&e) && attempt < READ_ATTEMPTS => {
+                    // A fresh snapshot is as good as the lost one: nothing was consumed yet.
+                    tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+                }
+                other => return other.map_err(fail),
+            }
+        }
+    }
+
+    async fn try_read_chunk(
+        &self,
+        from: i64,
+        upto: i64,
+        limit: usize,
+    ) -> Result<Vec<LegacyAccount>, mysql_async::Error> {
+        let mut conn = self.conn().await?;
         conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
-            .await
-            .map_err(fail)?;
+            .await?;
         let result = read_in_snapshot(&mut conn, &self.known, from, upto, limit).await;
         // A read-only snapshot has nothing to commit; ending it frees the undo history.
         let _ = conn.query_drop("COMMIT").await;
-        result.map_err(fail)
+        result
     }
 
     /// Streams every account in scope, chunk by chunk, reading ahead of the consumer.
@@ -185,6 +205,27 @@ impl LegacySource {
 
     pub async fn close(self) {
         let _ = self.pool.disconnect().await;
+    }
+}
+
+/// Attempts per chunk: a killed connection or a restarting server is retried with backoff
+/// (0.4 s, 0.8 s, … 6.4 s), then the read fails and the command stops (exit 2).
+const READ_ATTEMPTS: u32 = 6;
+
+/// Errors after which reading the same chunk again can succeed.
+fn is_transient(e: &mysql_async::Error) -> bool {
+    match e {
+        mysql_async::Error::Io(_) => true,
+        mysql_async::Error::Driver(d) => matches!(d, mysql_async::DriverError::ConnectionClosed),
+        // Killed connection or query, server going away or shutting down, too many
+        // connections, lock wait timeout, deadlock.
+        mysql_async::Error::Server(s) => {
+            matches!(
+                s.code,
+                1927 | 1317 | 2006 | 2013 | 1053 | 1040 | 1205 | 1213
+            )
+        }
+        _ => false,
     }
 }
 

@@ -143,10 +143,19 @@ pub async fn run(
                 let Some(batch) = batch else {
                     return Ok::<_, anyhow::Error>(total);
                 };
-                total += retry::write_batch_reliably(&pool, batch, &ctx).await?;
+                match retry::write_batch_reliably(&pool, batch, &ctx).await {
+                    Ok(c) => total += c,
+                    Err(e) => {
+                        // Stop the reader feeding batches nobody should write any more.
+                        rx.lock().await.close();
+                        return Err(e);
+                    }
+                }
             }
         });
     }
+    // Only the workers hold the receiver: when they all stop, sending fails at once.
+    drop(rx);
 
     let total = source.count(&opts.scope).await?;
     let mut progress = Progress::new(mode, "migrate", total);
@@ -168,16 +177,24 @@ pub async fn run(
     drop(dispatch);
 
     let mut counts = BatchCounts::default();
-    let mut failure = planned.err();
+    let mut failure = None;
     while let Some(joined) = tasks.join_next().await {
-        match joined.context("a writer task panicked")? {
-            Ok(c) => counts += c,
-            Err(e) => {
+        match joined {
+            Ok(Ok(c)) => counts += c,
+            Ok(Err(e)) => {
                 failure.get_or_insert(e);
+                // The others' open transactions roll back; committed batches stay whole.
+                tasks.abort_all();
+            }
+            Err(e) if e.is_cancelled() => {}
+            Err(e) => {
+                failure.get_or_insert(anyhow::anyhow!("a writer task panicked: {e}"));
                 tasks.abort_all();
             }
         }
     }
+    // A writer's error is the cause; the reader's "every writer stopped" only its echo.
+    let failure = failure.or(planned.err());
     progress.finish();
     source.close().await;
     if failure.is_none() && counts.migrated + counts.phase_added > 0 {

@@ -32,6 +32,25 @@ pub fn is_transient(e: &WriteError) -> bool {
     }
 }
 
+/// Whether the server ran out of something no retry or split can fix: disk full (53100),
+/// out of memory (53200), configuration limits (53400), I/O errors (58xxx). The batch is
+/// rolled back and the run stops, instead of holding every account as `write_failed`.
+pub fn is_out_of_resources(e: &WriteError) -> bool {
+    let WriteError::Db(sqlx::Error::Database(db)) = e else {
+        return false;
+    };
+    db.code()
+        .is_some_and(|c| (c.starts_with("53") && c.as_ref() != "53300") || c.starts_with("58"))
+}
+
+fn out_of_resources(batch: &[Planned], e: &WriteError) -> anyhow::Error {
+    anyhow!(
+        "{}: the target database is out of resources ({e}); nothing of this batch was \
+         written. Free space (or memory) on the target server and run migrate again",
+        describe(batch)
+    )
+}
+
 async fn attempt(
     pool: &PgPool,
     batch: &[Planned],
@@ -85,6 +104,7 @@ pub async fn write_batch_reliably(
             "{}: the target database kept failing: {e}",
             describe(&batch)
         )),
+        Err(e) if is_out_of_resources(&e) => Err(out_of_resources(&batch, &e)),
         Err(first) => {
             eprintln!(
                 "{}: {first}; writing its accounts one by one",
@@ -95,6 +115,7 @@ pub async fn write_batch_reliably(
                 match with_retries(pool, one, ctx).await {
                     Ok(c) => total += c,
                     Err(e) if is_transient(&e) => return Err(anyhow!("{}: {e}", describe(one))),
+                    Err(e) if is_out_of_resources(&e) => return Err(out_of_resources(one, &e)),
                     Err(e) => {
                         let reason = match e {
                             WriteError::Conservation { .. } => "conservation_mismatch",

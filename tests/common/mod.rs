@@ -4,6 +4,8 @@
 //! command that starts it — tests never skip.
 #![allow(dead_code)]
 
+pub mod faults;
+pub mod private_pg;
 pub mod smtp;
 pub mod snapshot;
 
@@ -155,6 +157,15 @@ impl TestDbs {
     }
 
     pub fn billmigrate_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut cmd = self.command(args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run billmigrate")
+    }
+
+    /// `billmigrate args…` with this pair of databases configured, not yet started.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_billmigrate"));
         cmd.args(args)
             .current_dir(std::env::temp_dir())
@@ -164,10 +175,7 @@ impl TestDbs {
             // Tests connect as root; tests/secrets.rs checks the refusal with this unset.
             .env("BILLMIGRATE_LEGACY_ALLOW_WRITE_ACCESS", "1")
             .env_remove("BILLMIGRATE_CUTOFF");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        cmd.output().expect("run billmigrate")
+        cmd
     }
 }
 
