@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod exit;
 pub mod fixtures_gen;
+pub mod fuzzing;
 pub mod legacy;
 pub mod mappings;
 pub mod migrate;

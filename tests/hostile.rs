@@ -23,6 +23,8 @@ struct Dataset {
     expects: BTreeMap<i64, (String, String)>,
     /// (SQL returning one value, that value as text).
     targets: Vec<(String, String)>,
+    /// (account id, text its `explain` must contain).
+    explains: Vec<(String, String)>,
 }
 
 fn datasets() -> Vec<Dataset> {
@@ -39,7 +41,12 @@ fn datasets() -> Vec<Dataset> {
             let sql = read(&dir.join(&file));
             let mut expects = BTreeMap::new();
             let mut targets = Vec::new();
+            let mut explains = Vec::new();
             for line in sql.lines() {
+                if let Some(rest) = line.strip_prefix("-- explain ") {
+                    let (id, said) = rest.split_once(": ").expect("explain <id>: <text>");
+                    explains.push((id.to_owned(), said.to_owned()));
+                }
                 if let Some(rest) = line.strip_prefix("-- expect ") {
                     let (id, outcome) = rest.split_once(": ").expect("expect <id>: <outcome>");
                     let (decision, reasons) = outcome.split_once(' ').unwrap_or((outcome, "-"));
@@ -57,6 +64,7 @@ fn datasets() -> Vec<Dataset> {
                 sql,
                 expects,
                 targets,
+                explains,
             }
         })
         .collect()
@@ -135,6 +143,16 @@ async fn check(d: &Dataset, baseline: &str) -> Vec<String> {
         let found = accounts.get(&id.parse().unwrap());
         if !matches!(found, Some((dec, rea, _)) if dec == "migrate" && rea.is_empty()) {
             errors.push(format!("control account {id} planned {found:?}"));
+        }
+    }
+
+    for (id, said) in &d.explains {
+        let out = dbs.billmigrate(&["explain", id]);
+        if !text(&out).contains(said.as_str()) {
+            errors.push(format!(
+                "explain {id} does not say {said:?}:\n{}",
+                text(&out)
+            ));
         }
     }
 

@@ -52,6 +52,11 @@ impl KnownDuplicates {
         Ok(known)
     }
 
+    /// Records `id` as repeated in `table` (for tests and the fuzz target).
+    pub fn insert(&mut self, table: &'static str, id: i64) {
+        self.by_table.entry(table).or_default().insert(id);
+    }
+
     fn contains(&self, table: &str, id: i64) -> bool {
         self.by_table
             .get(table)

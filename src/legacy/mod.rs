@@ -2,6 +2,7 @@
 //! read-only streaming reader.
 
 pub mod access;
+pub mod assemble;
 pub mod decode;
 pub mod fingerprint;
 pub mod integrity;

@@ -10,9 +10,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::access::{self, WriteAccess};
-use super::decode::{date, datetime, flag, int, iso_code, money, text, text_or_empty};
-use super::integrity::{self, KnownDuplicates};
-use super::model::{ClientUser, Damage, Item, LegacyAccount, Profile, Subaccount};
+use super::assemble::{self, RawChildren};
+use super::integrity::KnownDuplicates;
+use super::model::LegacyAccount;
 use crate::scope::Scope;
 use crate::settings::{SecretUrl, Settings};
 
@@ -267,191 +267,29 @@ async fn read_in_snapshot(
     upto: i64,
     limit: usize,
 ) -> Result<Vec<LegacyAccount>, mysql_async::Error> {
-    let mut accounts: Vec<LegacyAccount> = conn
-        .exec_map(ACCOUNTS, (from, upto, limit as u64), |row: Row| {
-            let mut v = row.unwrap().into_iter();
-            let mut next = || v.next().unwrap_or(Value::NULL);
-            LegacyAccount {
-                id: int(next()).unwrap_or_default(),
-                name: text_or_empty(next()),
-                registration_date: datetime(next()),
-                project: int(next()),
-                ..LegacyAccount::default()
-            }
-        })
-        .await?;
-    integrity::fold_repeated_accounts(&mut accounts);
+    let rows = raw(conn, ACCOUNTS, (from, upto, limit as u64)).await?;
+    let mut accounts = assemble::accounts(rows);
     let (Some(lo), Some(hi)) = (
         accounts.first().map(|a| a.id),
         accounts.last().map(|a| a.id),
     ) else {
         return Ok(accounts);
     };
-    let slot = |accounts: &[LegacyAccount], id: Option<i64>| {
-        id.and_then(|id| accounts.binary_search_by_key(&id, |a| a.id).ok())
+    let children = RawChildren {
+        users: raw(conn, USERS, (lo, hi)).await?,
+        profiles: raw(conn, PROFILES, (lo, hi)).await?,
+        subaccounts: raw(conn, SUBACCOUNTS, (lo, hi)).await?,
+        items: raw(conn, ITEMS, (lo, hi)).await?,
+        domains: raw(conn, DOMAINS, (lo, hi)).await?,
     };
-
-    let users: Vec<(Option<i64>, ClientUser)> = conn
-        .exec_map(USERS, (lo, hi), |row: Row| {
-            let mut v = row.unwrap().into_iter();
-            let mut next = || v.next().unwrap_or(Value::NULL);
-            let account = int(next());
-            (
-                account,
-                ClientUser {
-                    id: int(next()).unwrap_or_default(),
-                    login: text_or_empty(next()),
-                    email: text(next()),
-                    realname: text(next()),
-                    language: text(next()),
-                    enabled: flag(next()),
-                    superuser: flag(next()),
-                    createdate: datetime(next()),
-                },
-            )
-        })
-        .await?;
-    for (account, user) in users {
-        if let Some(i) = slot(&accounts, account) {
-            accounts[i].users.push(user);
-        }
-    }
-
-    let profiles: Vec<(Option<i64>, Profile)> = conn
-        .exec_map(PROFILES, (lo, hi), |row: Row| {
-            let mut v = row.unwrap().into_iter();
-            let mut next = || v.next().unwrap_or(Value::NULL);
-            let account = int(next());
-            (
-                account,
-                Profile {
-                    id: int(next()).unwrap_or_default(),
-                    name: text_or_empty(next()),
-                    person: text(next()),
-                    profiletype: int(next()),
-                    email: text(next()),
-                    phone: text(next()),
-                    country: text(next()),
-                    postcode: text(next()),
-                    city: text(next()),
-                    address: text(next()),
-                    vatnum: text(next()),
-                    vatpayer: flag(next()),
-                    createdate: datetime(next()),
-                    nomigrate: flag(next()),
-                },
-            )
-        })
-        .await?;
-    for (account, profile) in profiles {
-        if let Some(i) = slot(&accounts, account) {
-            accounts[i].profiles.push(profile);
-        }
-    }
-
-    let subaccounts: Vec<(Option<i64>, Subaccount, bool)> = conn
-        .exec_map(SUBACCOUNTS, (lo, hi), |row: Row| {
-            let mut v = row.unwrap().into_iter();
-            let mut next = || v.next().unwrap_or(Value::NULL);
-            let account = int(next());
-            let id = int(next()).unwrap_or_default();
-            let currency_id = int(next());
-            let currency = iso_code(next());
-            let balance = money(next());
-            let sub = Subaccount {
-                id,
-                currency_id,
-                currency,
-                // A NULL balance holds no money.
-                balance: balance.unwrap_or_default().unwrap_or_default(),
-            };
-            (account, sub, balance.is_err())
-        })
-        .await?;
-    for (account, sub, unreadable) in subaccounts {
-        if let Some(i) = slot(&accounts, account) {
-            if unreadable {
-                accounts[i].damage.push(Damage::UnreadableAmount {
-                    table: "subaccount",
-                    id: sub.id,
-                });
-            }
-            accounts[i].subaccounts.push(sub);
-        }
-    }
-
-    let items: Vec<(Option<i64>, Item, bool)> = conn
-        .exec_map(ITEMS, (lo, hi), |row: Row| {
-            let mut v = row.unwrap().into_iter();
-            let mut next = || v.next().unwrap_or(Value::NULL);
-            let account = int(next());
-            let mut unreadable = false;
-            let item = Item {
-                id: int(next()).unwrap_or_default(),
-                pricelist: int(next()),
-                itemtype: text(next()),
-                parent: int(next()),
-                status: int(next()),
-                name: text_or_empty(next()),
-                opendate: datetime(next()),
-                expiredate: date(next()),
-                period: int(next()),
-                autoprolong: int(next()),
-                cost: money(next())
-                    .inspect_err(|_| unreadable = true)
-                    .unwrap_or_default()
-                    .unwrap_or_default(),
-                currency: iso_code(next()),
-                domain: None,
-            };
-            (account, item, unreadable)
-        })
-        .await?;
-    let mut item_slots: Vec<(i64, usize, usize)> = Vec::with_capacity(items.len());
-    for (account, item, unreadable) in items {
-        if let Some(i) = slot(&accounts, account) {
-            if unreadable {
-                accounts[i].damage.push(Damage::UnreadableAmount {
-                    table: "item",
-                    id: item.id,
-                });
-            }
-            item_slots.push((item.id, i, accounts[i].items.len()));
-            accounts[i].items.push(item);
-        }
-    }
-    item_slots.sort_unstable();
-
-    let domains: Vec<(Option<i64>, Option<String>)> = conn
-        .exec_map(DOMAINS, (lo, hi), |(item, value): (Value, Value)| {
-            (int(item), text(value))
-        })
-        .await?;
-    for (item, value) in domains {
-        let (Some(item), Some(value)) = (item, value) else {
-            continue;
-        };
-        let value = value.trim().to_owned();
-        if value.is_empty() {
-            continue;
-        }
-        let Ok(pos) = item_slots.binary_search_by_key(&item, |&(id, ..)| id) else {
-            continue;
-        };
-        let (_, account, index) = item_slots[pos];
-        let it = &mut accounts[account].items[index];
-        // R5.6: when an item has several domains, the smallest value.
-        if it.domain.as_ref().is_none_or(|d| value < *d) {
-            it.domain = Some(value);
-        }
-    }
-
-    for account in &mut accounts {
-        account.users.sort_by_key(|u| u.id);
-        account.profiles.sort_by_key(|p| p.id);
-        account.subaccounts.sort_by_key(|s| s.id);
-        account.items.sort_by_key(|i| i.id);
-        integrity::mark_duplicates(account, known);
-    }
+    assemble::attach(&mut accounts, children, known);
     Ok(accounts)
+}
+
+async fn raw(
+    conn: &mut Conn,
+    query: &str,
+    params: impl Into<mysql_async::Params> + Send,
+) -> Result<Vec<Vec<Value>>, mysql_async::Error> {
+    conn.exec_map(query, params, |row: Row| row.unwrap()).await
 }

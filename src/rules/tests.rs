@@ -794,3 +794,17 @@ fn amounts_beyond_numeric_20_2_hold_instead_of_overflowing() {
         "a deleted service's price is not written"
     );
 }
+
+#[test]
+fn a_repeated_user_id_still_gives_one_owner() {
+    // Found by the fuzz target: two rows with one id (a table without a primary key).
+    let mut a = base();
+    a.users = vec![owner(10), owner(10)];
+    let d = decide_one(&a);
+    let owners = d
+        .users
+        .iter()
+        .filter(|u| u.outcome == UserOutcome::Owner)
+        .count();
+    assert_eq!(owners, 1, "{:?}", d.users);
+}

@@ -102,7 +102,9 @@ pub fn decide_users(users: &[ClientUser]) -> UsersDecision {
         } else {
             Access::InvoicesOnly
         };
-        let (outcome, access) = if Some(user.id) == primary.as_ref().map(|p| p.legacy_user_id) {
+        // The very row chosen, not its id: a damaged table may repeat an id (held anyway,
+        // but the report must still show one owner).
+        let (outcome, access) = if chosen.is_some_and(|c| std::ptr::eq(c, user)) {
             (UserOutcome::Owner, Some(Access::Full))
         } else if !user.enabled {
             (UserOutcome::Disabled, None)

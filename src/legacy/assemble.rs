@@ -1,0 +1,224 @@
+//! Legacy rows, as the driver returns them, into the model: decoding every value (see
+//! `decode`), attaching child rows to their account by binary search, picking the domain,
+//! sorting, and recording damage. Pure — no connection — so the fuzz target
+//! (`billmigrate::fuzzing`) drives exactly the code the reader runs.
+
+use mysql_async::Value;
+
+use super::decode::{date, datetime, flag, int, iso_code, money, text, text_or_empty};
+use super::integrity::{self, KnownDuplicates};
+use super::model::{ClientUser, Damage, Item, LegacyAccount, Profile, Subaccount};
+
+/// The rows of one chunk's child tables, columns in the reader's query order.
+#[derive(Debug, Default, Clone)]
+pub struct RawChildren {
+    pub users: Vec<Vec<Value>>,
+    pub profiles: Vec<Vec<Value>>,
+    pub subaccounts: Vec<Vec<Value>>,
+    pub items: Vec<Vec<Value>>,
+    /// (item id, value) of `itemparam` rows named `domain`.
+    pub domains: Vec<Vec<Value>>,
+}
+
+/// `account` rows (id, name, registration_date, project), in id order, into accounts;
+/// repeated ids fold into one damaged account.
+pub fn accounts(rows: Vec<Vec<Value>>) -> Vec<LegacyAccount> {
+    let mut accounts: Vec<LegacyAccount> = rows
+        .into_iter()
+        .map(|row| {
+            let mut v = row.into_iter();
+            let mut next = || v.next().unwrap_or(Value::NULL);
+            LegacyAccount {
+                id: int(next()).unwrap_or_default(),
+                name: text_or_empty(next()),
+                registration_date: datetime(next()),
+                project: int(next()),
+                ..LegacyAccount::default()
+            }
+        })
+        .collect();
+    // The query orders by id; sorting again (stable) keeps any other caller honest.
+    accounts.sort_by_key(|a| a.id);
+    integrity::fold_repeated_accounts(&mut accounts);
+    accounts
+}
+
+/// Attaches child rows to `accounts` (sorted by id); rows of other accounts are ignored.
+pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDuplicates) {
+    let slot = |accounts: &[LegacyAccount], id: Option<i64>| {
+        id.and_then(|id| accounts.binary_search_by_key(&id, |a| a.id).ok())
+    };
+
+    let users: Vec<(Option<i64>, ClientUser)> = raw
+        .users
+        .into_iter()
+        .map(|row| {
+            let mut v = row.into_iter();
+            let mut next = || v.next().unwrap_or(Value::NULL);
+            let account = int(next());
+            (
+                account,
+                ClientUser {
+                    id: int(next()).unwrap_or_default(),
+                    login: text_or_empty(next()),
+                    email: text(next()),
+                    realname: text(next()),
+                    language: text(next()),
+                    enabled: flag(next()),
+                    superuser: flag(next()),
+                    createdate: datetime(next()),
+                },
+            )
+        })
+        .collect();
+    for (account, user) in users {
+        if let Some(i) = slot(accounts, account) {
+            accounts[i].users.push(user);
+        }
+    }
+
+    let profiles: Vec<(Option<i64>, Profile)> = raw
+        .profiles
+        .into_iter()
+        .map(|row| {
+            let mut v = row.into_iter();
+            let mut next = || v.next().unwrap_or(Value::NULL);
+            let account = int(next());
+            (
+                account,
+                Profile {
+                    id: int(next()).unwrap_or_default(),
+                    name: text_or_empty(next()),
+                    person: text(next()),
+                    profiletype: int(next()),
+                    email: text(next()),
+                    phone: text(next()),
+                    country: text(next()),
+                    postcode: text(next()),
+                    city: text(next()),
+                    address: text(next()),
+                    vatnum: text(next()),
+                    vatpayer: flag(next()),
+                    createdate: datetime(next()),
+                    nomigrate: flag(next()),
+                },
+            )
+        })
+        .collect();
+    for (account, profile) in profiles {
+        if let Some(i) = slot(accounts, account) {
+            accounts[i].profiles.push(profile);
+        }
+    }
+
+    let subaccounts: Vec<(Option<i64>, Subaccount, bool)> = raw
+        .subaccounts
+        .into_iter()
+        .map(|row| {
+            let mut v = row.into_iter();
+            let mut next = || v.next().unwrap_or(Value::NULL);
+            let account = int(next());
+            let id = int(next()).unwrap_or_default();
+            let currency_id = int(next());
+            let currency = iso_code(next());
+            let balance = money(next());
+            let sub = Subaccount {
+                id,
+                currency_id,
+                currency,
+                // A NULL balance holds no money.
+                balance: balance.unwrap_or_default().unwrap_or_default(),
+            };
+            (account, sub, balance.is_err())
+        })
+        .collect();
+    for (account, sub, unreadable) in subaccounts {
+        if let Some(i) = slot(accounts, account) {
+            if unreadable {
+                accounts[i].damage.push(Damage::UnreadableAmount {
+                    table: "subaccount",
+                    id: sub.id,
+                });
+            }
+            accounts[i].subaccounts.push(sub);
+        }
+    }
+
+    let items: Vec<(Option<i64>, Item, bool)> = raw
+        .items
+        .into_iter()
+        .map(|row| {
+            let mut v = row.into_iter();
+            let mut next = || v.next().unwrap_or(Value::NULL);
+            let account = int(next());
+            let mut unreadable = false;
+            let item = Item {
+                id: int(next()).unwrap_or_default(),
+                pricelist: int(next()),
+                itemtype: text(next()),
+                parent: int(next()),
+                status: int(next()),
+                name: text_or_empty(next()),
+                opendate: datetime(next()),
+                expiredate: date(next()),
+                period: int(next()),
+                autoprolong: int(next()),
+                cost: money(next())
+                    .inspect_err(|_| unreadable = true)
+                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                currency: iso_code(next()),
+                domain: None,
+            };
+            (account, item, unreadable)
+        })
+        .collect();
+    let mut item_slots: Vec<(i64, usize, usize)> = Vec::with_capacity(items.len());
+    for (account, item, unreadable) in items {
+        if let Some(i) = slot(accounts, account) {
+            if unreadable {
+                accounts[i].damage.push(Damage::UnreadableAmount {
+                    table: "item",
+                    id: item.id,
+                });
+            }
+            item_slots.push((item.id, i, accounts[i].items.len()));
+            accounts[i].items.push(item);
+        }
+    }
+    item_slots.sort_unstable();
+
+    let domains = raw.domains.into_iter().map(|row| {
+        let mut v = row.into_iter();
+        (
+            int(v.next().unwrap_or(Value::NULL)),
+            text(v.next().unwrap_or(Value::NULL)),
+        )
+    });
+    for (item, value) in domains {
+        let (Some(item), Some(value)) = (item, value) else {
+            continue;
+        };
+        let value = value.trim().to_owned();
+        if value.is_empty() {
+            continue;
+        }
+        let Ok(pos) = item_slots.binary_search_by_key(&item, |&(id, ..)| id) else {
+            continue;
+        };
+        let (_, account, index) = item_slots[pos];
+        let it = &mut accounts[account].items[index];
+        // R5.6: when an item has several domains, the smallest value.
+        if it.domain.as_ref().is_none_or(|d| value < *d) {
+            it.domain = Some(value);
+        }
+    }
+
+    for account in accounts.iter_mut() {
+        account.users.sort_by_key(|u| u.id);
+        account.profiles.sort_by_key(|p| p.id);
+        account.subaccounts.sort_by_key(|s| s.id);
+        account.items.sort_by_key(|i| i.id);
+        integrity::mark_duplicates(account, known);
+    }
+}
