@@ -75,9 +75,53 @@ impl SendSummary {
 }
 
 enum Outcome {
-    Sent,
+    /// Accepted by the server; recorded `sent` with the rest of its batch.
+    Sent(i64),
     Retry,
     Failed,
+}
+
+/// Emails claimed (and so `sending`) at a time. A crash leaves at most this many rows
+/// `uncertain`, whether or not they are marked `sent` one by one, so they are marked
+/// together: one statement per batch instead of one round trip per email.
+const CLAIM: u64 = 100;
+
+/// A claimed batch with its messages (or why a message could not be composed).
+type Prepared = (Vec<(Claimed, i32)>, Vec<Result<Message, String>>);
+
+/// Claims up to `n` due rows and composes their messages.
+async fn prepare(
+    pool: PgPool,
+    ctx: Arc<MailContext>,
+    run_id: i64,
+    n: u64,
+    only: Option<Vec<i64>>,
+) -> anyhow::Result<Prepared> {
+    let batch = claim(&pool, run_id, n as i64, only.as_ref()).await?;
+    if batch.is_empty() {
+        return Ok((batch, Vec::new()));
+    }
+    let rows: Vec<Claimed> = batch.iter().map(|(r, _)| r.clone()).collect();
+    let messages = compose_batch(&pool, &ctx, &rows).await?;
+    Ok((batch, messages))
+}
+
+/// Records the accepted emails of a batch as `sent` (and their invitations as sent).
+async fn mark_sent(pool: &PgPool, ids: &[i64]) -> Result<(), sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "WITH sent AS (UPDATE migration.outbox SET status = 'sent', sent_at = now(),
+                              message_id = 'billmigrate.outbox.' || id, last_error = NULL
+                       WHERE id = ANY($1) RETURNING invitation_id)
+         UPDATE billing.invitations SET sent_at = now()
+         WHERE id IN (SELECT invitation_id FROM sent WHERE invitation_id IS NOT NULL)",
+    )
+    .bind(ids)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 fn backoff(attempts: i32) -> Duration {
@@ -100,18 +144,7 @@ async fn send_one(
         Err(e) => Err(SendError::Permanent(e)),
     };
     let outcome = match result {
-        Ok(()) => {
-            sqlx::query(
-                "WITH sent AS (UPDATE migration.outbox SET status = 'sent', sent_at = now(), message_id = $2, last_error = NULL
-                               WHERE id = $1 RETURNING invitation_id)
-                 UPDATE billing.invitations SET sent_at = now() WHERE id = (SELECT invitation_id FROM sent)",
-            )
-            .bind(row.id)
-            .bind(format!("billmigrate.outbox.{}", row.id))
-            .execute(pool)
-            .await?;
-            Outcome::Sent
-        }
+        Ok(()) => Outcome::Sent(row.id),
         Err(SendError::Transient(reply)) if attempts < MAX_ATTEMPTS => {
             sqlx::query("UPDATE migration.outbox SET status = 'pending', next_attempt_at = now() + $2, last_error = $3 WHERE id = $1")
                 .bind(row.id)
@@ -234,8 +267,25 @@ pub async fn run(
         .map(|r| Duration::from_secs_f64(1.0 / r));
     let mut next_slot = Instant::now();
     let mut budget = opts.limit.unwrap_or(u64::MAX);
+    let ctx = Arc::new(ctx);
+    // The next batch is claimed and composed while this one is being sent, so the servers
+    // never wait for the bookkeeping (at most two claimed batches are in flight). It is
+    // claimed only within the budget, so the loop always sends what it claimed.
+    let mut prefetched: Option<tokio::task::JoinHandle<anyhow::Result<Prepared>>> = None;
     while budget > 0 {
-        let batch = claim(pool, run_id, budget.min(200) as i64, opts.only.as_ref()).await?;
+        let (batch, messages) = match prefetched.take() {
+            Some(next) => next.await??,
+            None => {
+                prepare(
+                    pool.clone(),
+                    ctx.clone(),
+                    run_id,
+                    budget.min(CLAIM),
+                    opts.only.clone(),
+                )
+                .await?
+            }
+        };
         if batch.is_empty() {
             match next_due(pool, opts.only.as_ref()).await? {
                 Some(wait) if Duration::from_secs_f64(wait.max(0.0)) <= MAX_WAIT => {
@@ -249,23 +299,32 @@ pub async fn run(
             }
         }
         budget -= batch.len() as u64;
-        let rows: Vec<Claimed> = batch.iter().map(|(r, _)| r.clone()).collect();
-        let messages = compose_batch(pool, &ctx, &rows).await?;
+        if budget > 0 && batch.len() as u64 == CLAIM {
+            prefetched = Some(tokio::spawn(prepare(
+                pool.clone(),
+                ctx.clone(),
+                run_id,
+                budget.min(CLAIM),
+                opts.only.clone(),
+            )));
+        }
         let mut tasks = JoinSet::new();
+        let mut sent = Vec::with_capacity(batch.len());
         for ((row, attempts), message) in batch.into_iter().zip(messages) {
             if let Some(gap) = pace {
                 tokio::time::sleep_until(next_slot.into()).await;
                 next_slot = next_slot.max(Instant::now()) + gap;
             }
             while tasks.len() >= concurrency {
-                tally(&mut summary, tasks.join_next().await, progress)?;
+                tally(&mut summary, tasks.join_next().await, progress, &mut sent)?;
             }
             let (pool, mailer) = (pool.clone(), mailer.clone());
             tasks.spawn(async move { send_one(&pool, &mailer, row, attempts, message).await });
         }
         while let Some(done) = tasks.join_next().await {
-            tally(&mut summary, Some(done), progress)?;
+            tally(&mut summary, Some(done), progress, &mut sent)?;
         }
+        mark_sent(pool, &sent).await?;
     }
     let totals: Vec<(String, i64)> =
         sqlx::query_as("SELECT status, count(*) FROM migration.outbox GROUP BY status")
@@ -283,10 +342,14 @@ fn tally(
     summary: &mut SendSummary,
     done: Option<Result<anyhow::Result<Outcome>, tokio::task::JoinError>>,
     progress: &mut Progress,
+    sent: &mut Vec<i64>,
 ) -> anyhow::Result<()> {
     let Some(done) = done else { return Ok(()) };
     match done?? {
-        Outcome::Sent => summary.sent += 1,
+        Outcome::Sent(id) => {
+            summary.sent += 1;
+            sent.push(id);
+        }
         Outcome::Retry => summary.retried += 1,
         Outcome::Failed => summary.failed += 1,
     }
