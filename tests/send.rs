@@ -448,3 +448,30 @@ async fn file_transport_writes_private_eml_files() {
         );
     }
 }
+
+#[tokio::test]
+async fn smtp_without_tls_is_refused_unless_the_url_says_tls_none() {
+    let dbs = dataset(
+        "sendtls",
+        &[account(9501, "tls@client.example", "uk", None)],
+    )
+    .await;
+    assert!(code(&dbs.billmigrate(&["migrate", "--quiet"])) <= 1);
+    let sink = SmtpSink::start(json!({}));
+    // The sink offers no STARTTLS: a URL that does not opt out must not send in clear text.
+    let plain = sink.url().replace("?tls=none", "");
+    let out = send(&dbs, &plain, &["--limit", "1"]);
+    assert!(text(&out).contains("sent 0"), "{}", text(&out));
+    assert!(sink.received().is_empty(), "nothing may go out without TLS");
+    let error = scalar_text(
+        &dbs,
+        "SELECT last_error FROM migration.outbox WHERE to_email = $1",
+        "tls@client.example",
+    )
+    .await
+    .unwrap_or_default();
+    assert!(error.to_lowercase().contains("starttls"), "{error}");
+    let out = send(&dbs, &sink.url(), &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert_eq!(sink.received().len(), 1);
+}

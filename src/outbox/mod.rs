@@ -5,6 +5,7 @@
 mod compose;
 pub mod resend;
 pub mod sender;
+mod smtp_pool;
 pub mod templates;
 pub mod tokens;
 pub mod transport;

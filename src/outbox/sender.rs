@@ -326,6 +326,7 @@ pub async fn run(
         }
         mark_sent(pool, &sent).await?;
     }
+    mailer.close().await;
     let totals: Vec<(String, i64)> =
         sqlx::query_as("SELECT status, count(*) FROM migration.outbox GROUP BY status")
             .fetch_all(pool)

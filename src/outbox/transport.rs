@@ -5,7 +5,9 @@
 use std::io::Write as _;
 use std::path::PathBuf;
 
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
+
+use super::smtp_pool::SmtpPool;
 
 use crate::exit::Fatal;
 use crate::report::files::{private_dir, private_file};
@@ -22,7 +24,7 @@ pub enum SendError {
 
 pub enum Mailer {
     Files(PathBuf),
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(SmtpPool),
 }
 
 /// lettre's URL with our TLS policy: `smtp://` means STARTTLS required unless `tls=none`
@@ -56,16 +58,17 @@ impl Mailer {
         match transport {
             MailTransport::File(dir) => Ok(Mailer::Files(dir.clone())),
             MailTransport::Smtp(url) => {
-                let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&lettre_url(url)?)
+                let pool = SmtpPool::from_url(&lettre_url(url)?, connections as usize)
                     .map_err(|e| Fatal::Usage(format!("mail.transport {url}: {e}")))?;
-                let pool = lettre::transport::smtp::PoolConfig::new().max_size(connections.max(1));
-                Ok(Mailer::Smtp(
-                    builder
-                        .pool_config(pool)
-                        .timeout(Some(std::time::Duration::from_secs(30)))
-                        .build(),
-                ))
+                Ok(Mailer::Smtp(pool))
             }
+        }
+    }
+
+    /// Ends open SMTP sessions politely (QUIT).
+    pub async fn close(&self) {
+        if let Mailer::Smtp(pool) = self {
+            pool.close().await;
         }
     }
 
@@ -81,7 +84,7 @@ impl Mailer {
                 };
                 write().map_err(|e| SendError::Transient(format!("{e:#}")))
             }
-            Mailer::Smtp(smtp) => match smtp.send(message.clone()).await {
+            Mailer::Smtp(smtp) => match smtp.send(message).await {
                 Ok(_) => Ok(()),
                 Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
                 Err(e) => Err(SendError::Transient(e.to_string())),
