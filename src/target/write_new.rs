@@ -150,19 +150,24 @@ pub async fn write_new_accounts(
     // Owners last: a user shared with an account in a concurrent batch is locked from
     // this insert to our commit, so the shorter that stretch, the shorter the other waits.
     let o = rows::owners(fresh);
-    sqlx::query(
+    // `xmax <> 0`: the row existed and this batch's lower account took it over.
+    let taken_over: Vec<i64> = sqlx::query_scalar::<_, Option<i64>>(
         "INSERT INTO billing.users (email, name, language, first_legacy_account_id)
          SELECT e, n, l, f FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[]) AS t(e, n, l, f)
          ON CONFLICT (email) DO UPDATE
            SET name = EXCLUDED.name, language = EXCLUDED.language, first_legacy_account_id = EXCLUDED.first_legacy_account_id
-           WHERE billing.users.first_legacy_account_id > EXCLUDED.first_legacy_account_id",
+           WHERE billing.users.first_legacy_account_id > EXCLUDED.first_legacy_account_id
+         RETURNING CASE WHEN xmax <> 0 THEN id END",
     )
     .bind(&o.email)
     .bind(&o.name)
     .bind(&o.language)
     .bind(&o.first_legacy_account_id)
-    .execute(&mut *tx)
-    .await?;
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .flatten()
+    .collect();
     let user_ids: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
         "SELECT email, id FROM billing.users WHERE email = ANY($1)",
     )
@@ -173,13 +178,16 @@ pub async fn write_new_accounts(
     .collect();
     // A lower account may just have taken over a user an earlier batch created: its
     // still-pending owner emails follow the user's language, whatever order batches commit in.
-    sqlx::query(
-        "UPDATE migration.outbox o SET language = u.language FROM billing.users u
-         WHERE o.user_id = u.id AND u.email = ANY($1) AND o.status = 'pending' AND o.language <> u.language",
-    )
-    .bind(&o.email)
-    .execute(&mut *tx)
-    .await?;
+    // Only taken-over users can need it, and most batches take over none.
+    if !taken_over.is_empty() {
+        sqlx::query(
+            "UPDATE migration.outbox o SET language = u.language FROM billing.users u
+             WHERE o.user_id = u.id AND u.id = ANY($1) AND o.status = 'pending' AND o.language <> u.language",
+        )
+        .bind(&taken_over)
+        .execute(&mut *tx)
+        .await?;
+    }
 
     let (mut m_user, mut m_client, mut m_legacy) = (Vec::new(), Vec::new(), Vec::new());
     for p in fresh {
