@@ -8,7 +8,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::faults::{generated, migrated_count, reference, spawn};
-use common::snapshot::{diff, snapshot};
+use common::snapshot::{assert_same, snapshot};
 use common::{code, text};
 use sqlx::Connection;
 
@@ -43,11 +43,7 @@ async fn sigkill_at_several_points_then_rerun_equals_an_uninterrupted_run() {
     let out = dbs.billmigrate(&["migrate", "--quiet"]);
     assert!(code(&out) <= 1, "{}", text(&out));
     let got = snapshot(&mut dbs.pg().await).await;
-    assert!(
-        got == want,
-        "after SIGKILLs and a re-run the target differs:\n{}",
-        diff(&want, &got)
-    );
+    assert_same(&want, &got, "after SIGKILLs and a re-run");
     let statuses: Vec<String> = sqlx::query_scalar("SELECT status FROM migration.runs ORDER BY id")
         .fetch_all(&mut dbs.pg().await)
         .await
@@ -100,11 +96,7 @@ async fn two_concurrent_runs_on_overlapping_scopes_never_write_twice() {
         text(&out)
     );
     let got = snapshot(&mut dbs.pg().await).await;
-    assert!(
-        got == want,
-        "concurrent runs differ from one run:\n{}",
-        diff(&want, &got)
-    );
+    assert_same(&want, &got, "after two concurrent runs");
 }
 
 #[tokio::test]
@@ -139,9 +131,5 @@ async fn connections_killed_mid_batch_are_retried_without_leaving_anything_parti
         text(&out)
     );
     let got = snapshot(&mut dbs.pg().await).await;
-    assert!(
-        got == want,
-        "after killed connections the target differs:\n{}",
-        diff(&want, &got)
-    );
+    assert_same(&want, &got, "after killed connections");
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::faults::{generated, reference, spawn};
 use common::private_pg::PrivatePg;
-use common::snapshot::{diff, snapshot};
+use common::snapshot::{assert_same, snapshot};
 use common::{TestDbs, code, mysql_base, text};
 use mysql_async::prelude::Queryable;
 use sqlx::{Connection, PgConnection};
@@ -90,11 +90,7 @@ async fn postgres_restarted_mid_migrate_then_the_target_equals_an_uninterrupted_
     }
     let mut target = PgConnection::connect(&url).await.unwrap();
     let got = snapshot(&mut target).await;
-    assert!(
-        got == want,
-        "after a restart the target differs from an uninterrupted run:\n{}",
-        diff(&want, &got)
-    );
+    assert_same(&want, &got, "after a restart");
 }
 
 #[tokio::test]
@@ -136,11 +132,7 @@ async fn mariadb_connections_killed_mid_read_are_read_again() {
         text(&out)
     );
     let got = snapshot(&mut dbs.pg().await).await;
-    assert!(
-        got == want,
-        "after killed reads the target differs:\n{}",
-        diff(&want, &got)
-    );
+    assert_same(&want, &got, "after killed reads");
 }
 
 /// Makes every insert into billing.clients from legacy account `from` on fail the way a
@@ -212,9 +204,5 @@ async fn a_full_disk_rolls_the_batch_back_and_stops_the_run() {
     let again = dbs.billmigrate(&["migrate", "--quiet"]);
     assert!(code(&again) <= 1, "{}", text(&again));
     let got = snapshot(&mut pg).await;
-    assert!(
-        got == want,
-        "after the disk was freed:\n{}",
-        diff(&want, &got)
-    );
+    assert_same(&want, &got, "after the disk was freed");
 }

@@ -271,21 +271,18 @@ pub async fn run(
     // The next batch is claimed and composed while this one is being sent, so the servers
     // never wait for the bookkeeping (at most two claimed batches are in flight). It is
     // claimed only within the budget, so the loop always sends what it claimed.
-    let mut prefetched: Option<tokio::task::JoinHandle<anyhow::Result<Prepared>>> = None;
+    let start = |n: u64| {
+        tokio::spawn(prepare(
+            pool.clone(),
+            ctx.clone(),
+            run_id,
+            n.min(CLAIM),
+            opts.only.clone(),
+        ))
+    };
+    let mut prefetched = None;
     while budget > 0 {
-        let (batch, messages) = match prefetched.take() {
-            Some(next) => next.await??,
-            None => {
-                prepare(
-                    pool.clone(),
-                    ctx.clone(),
-                    run_id,
-                    budget.min(CLAIM),
-                    opts.only.clone(),
-                )
-                .await?
-            }
-        };
+        let (batch, messages) = prefetched.take().unwrap_or_else(|| start(budget)).await??;
         if batch.is_empty() {
             match next_due(pool, opts.only.as_ref()).await? {
                 Some(wait) if Duration::from_secs_f64(wait.max(0.0)) <= MAX_WAIT => {
@@ -300,13 +297,7 @@ pub async fn run(
         }
         budget -= batch.len() as u64;
         if budget > 0 && batch.len() as u64 == CLAIM {
-            prefetched = Some(tokio::spawn(prepare(
-                pool.clone(),
-                ctx.clone(),
-                run_id,
-                budget.min(CLAIM),
-                opts.only.clone(),
-            )));
+            prefetched = Some(start(budget));
         }
         let mut tasks = JoinSet::new();
         let mut sent = Vec::with_capacity(batch.len());

@@ -138,16 +138,14 @@ pub fn decide(account: &LegacyAccount, ctx: &RulesContext<'_>) -> Decision {
         Damage::DuplicateId { .. } => Hold::DuplicateLegacyId,
         Damage::UnreadableAmount { .. } => Hold::UnreadableAmount,
     }));
-    let moving: std::collections::HashSet<i64> = services
-        .services
-        .iter()
-        .filter(|s| s.seq.is_some())
-        .map(|s| s.legacy_item_id)
-        .collect();
-    let price_too_large = account
-        .items
-        .iter()
-        .any(|i| moving.contains(&i.id) && !balance::fits_target(i.cost));
+    // Almost never true: look up which services move only when some price is too large.
+    let price_too_large = account.items.iter().any(|i| {
+        !balance::fits_target(i.cost)
+            && services
+                .services
+                .iter()
+                .any(|s| s.legacy_item_id == i.id && s.seq.is_some())
+    });
     if price_too_large {
         holds.push(Hold::AmountOutOfRange);
     }

@@ -58,3 +58,12 @@ pub fn diff(a: &str, b: &str) -> String {
     }
     out
 }
+
+/// Fails with the differing lines when `got` is not the snapshot `want`.
+pub fn assert_same(want: &str, got: &str, after: &str) {
+    assert!(
+        got == want,
+        "{after}, the target differs from an uninterrupted run:\n{}",
+        diff(want, got)
+    );
+}
