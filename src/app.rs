@@ -1,57 +1,22 @@
 //! Runs one validated [`Request`]: connects what the command needs, does the work, prints
 //! the one-screen summary (or JSON) and says how it ended.
 
-use std::path::PathBuf;
-
 use anyhow::Context;
 
-use crate::cli::Cli;
 use crate::exit::{Fatal, Outcome};
 use crate::legacy::LegacySource;
 use crate::mappings::Mappings;
+use crate::new_billing;
 use crate::progress::{Progress, ProgressMode};
 use crate::report::explain::explain;
 use crate::report::plan_csv::PlanReport;
+use crate::request::{Command, Request};
 use crate::rules::{self, RulesContext};
 use crate::scope::Scope;
 use crate::settings::Settings;
-use crate::target;
 
-/// A command with its own arguments, free of clap.
-#[derive(Debug, Clone)]
-pub enum Command {
-    Setup,
-    Plan {
-        out: PathBuf,
-        scope: Scope,
-        chunk_size: usize,
-    },
-    Explain {
-        account_id: i64,
-    },
-    Migrate(crate::migrate::MigrateOptions),
-    Status,
-    Verify {
-        out: PathBuf,
-        scope: Scope,
-    },
-    Partners(crate::partners::PartnerOptions),
-    Send(crate::outbox::sender::SendOptions),
-    Resend(crate::outbox::resend::ResendTarget),
-}
-
-/// Everything a run needs, validated.
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub settings: Settings,
-    pub command: Command,
-    pub json: bool,
-    pub quiet: bool,
-}
-
-/// Parses nothing, validates everything, then runs the command on a tokio runtime.
-pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
-    let request = cli.into_request()?;
+/// Runs a validated request on a tokio runtime.
+pub fn run(request: Request) -> anyhow::Result<Outcome> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -81,11 +46,11 @@ async fn send(
     let ctx = crate::outbox::compose_context(settings)?;
     let mailer =
         crate::outbox::transport::Mailer::new(&settings.mail.transport, opts.connections as u32)?;
-    let pool = target::connect(&settings.target_url, opts.connections as u32 + 2).await?;
-    target::schema::require_current(&pool).await?;
+    let pool = new_billing::connect(&settings.target_url, opts.connections as u32 + 2).await?;
+    new_billing::schema::require_current(&pool).await?;
     opts.only = only;
     let (run, _) =
-        crate::target::runs::Run::start(&pool, "send", serde_json::to_value(&opts)?).await?;
+        crate::new_billing::runs::Run::start(&pool, "send", serde_json::to_value(&opts)?).await?;
     let pending: i64 =
         sqlx::query_scalar("SELECT count(*) FROM migration.outbox WHERE status = 'pending'")
             .fetch_one(&pool)
@@ -108,14 +73,14 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
     } = request;
     match command {
         Command::Setup => {
-            let pool = target::connect(&settings.target_url, 1).await?;
-            let report = target::schema::setup(&pool).await?;
+            let pool = new_billing::connect(&settings.target_url, 1).await?;
+            let report = new_billing::schema::setup(&pool).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else if report.applied.is_empty() {
                 println!(
                     "target schema is up to date (version {})",
-                    target::schema::latest_version()
+                    new_billing::schema::latest_version()
                 );
             } else {
                 println!("applied target schema migrations {:?}", report.applied);
@@ -244,8 +209,8 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
             })
         }
         Command::Resend(target) => {
-            let pool = target::connect(&settings.target_url, 2).await?;
-            target::schema::require_current(&pool).await?;
+            let pool = new_billing::connect(&settings.target_url, 2).await?;
+            new_billing::schema::require_current(&pool).await?;
             let queued = crate::outbox::resend::queue(&pool, &target).await?;
             pool.close().await;
             if queued.outbox_ids.is_empty() {
@@ -278,8 +243,8 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
             })
         }
         Command::Status => {
-            let pool = target::connect(&settings.target_url, 2).await?;
-            target::schema::require_current(&pool).await?;
+            let pool = new_billing::connect(&settings.target_url, 2).await?;
+            new_billing::schema::require_current(&pool).await?;
             let legacy_total = match LegacySource::connect(&settings, 1).await {
                 Ok(source) => {
                     let n = source.count(&Scope::All).await.ok();

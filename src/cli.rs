@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::app::{Command, Request};
 use crate::exit::Fatal;
 use crate::migrate::MigrateOptions;
+use crate::request::{Command, Request};
 use crate::scope::Scope;
 use crate::settings::Settings;
 

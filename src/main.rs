@@ -9,7 +9,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = billmigrate::cli::Cli::parse();
-    match billmigrate::app::run(cli) {
+    match cli
+        .into_request()
+        .map_err(anyhow::Error::from)
+        .and_then(billmigrate::app::run)
+    {
         Ok(outcome) => ExitCode::from(outcome.code()),
         Err(err) => {
             eprintln!("error: {err:#}");

@@ -9,6 +9,9 @@
 //! are absolute ids.
 
 use chrono::{NaiveDate, NaiveDateTime};
+use rand::Rng;
+
+use super::cases::{Cases, Force};
 
 /// A reference to a row of a generated table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -213,4 +216,31 @@ impl Offsets {
             *o += n;
         }
     }
+}
+
+/// The kind of payer a generated customer is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Individual,
+    Company,
+    SoleProprietor,
+}
+
+/// Stores `real` as it would be in a legacy row: NULL or zero for a forced date case, else
+/// NULL 3% / zero 2% of the time for ordinary accounts.
+pub fn legacy_date<R: Rng>(rng: &mut R, cases: &Cases, real: NaiveDateTime) -> When {
+    if cases.is(Force::ZeroDates) {
+        return When::Zero;
+    }
+    if cases.is(Force::NullDates) {
+        return When::Null;
+    }
+    if cases.random() {
+        match rng.random_range(0..100) {
+            0..3 => return When::Null,
+            3..5 => return When::Zero,
+            _ => {}
+        }
+    }
+    When::At(real)
 }

@@ -9,9 +9,8 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 
 use super::cases::{Cases, Ctx, Force};
-use super::model::{Chunk, Flag, Profile};
+use super::model::{Chunk, Flag, Kind, Profile, legacy_date};
 use super::names::{self, Person};
-use super::people::{Kind, legacy_date};
 
 /// Generates the account's payers; `kind`, `person` and `payer_name` describe the customer.
 #[allow(clippy::too_many_arguments)]

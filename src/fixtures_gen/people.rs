@@ -9,7 +9,7 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 
 use super::cases::{Cases, Ctx, Force};
-use super::model::{Account, Chunk, Flag, User, When};
+use super::model::{Account, Chunk, Flag, Kind, User, When, legacy_date};
 use super::names::{self, Person};
 
 /// What later generators need to know about the account.
@@ -18,32 +18,6 @@ pub struct Basics {
     pub reg: NaiveDateTime,
     /// Latin slug of the company, if the customer is one (for domains).
     pub slug: Option<String>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
-    Individual,
-    Company,
-    SoleProprietor,
-}
-
-/// Stores `real` as it would be in a legacy row: NULL or zero for a forced date case, else
-/// NULL 3% / zero 2% of the time for ordinary accounts.
-pub fn legacy_date<R: Rng>(rng: &mut R, cases: &Cases, real: NaiveDateTime) -> When {
-    if cases.is(Force::ZeroDates) {
-        return When::Zero;
-    }
-    if cases.is(Force::NullDates) {
-        return When::Null;
-    }
-    if cases.random() {
-        match rng.random_range(0..100) {
-            0..3 => return When::Null,
-            3..5 => return When::Zero,
-            _ => {}
-        }
-    }
-    When::At(real)
 }
 
 fn language<R: Rng>(rng: &mut R) -> Option<String> {

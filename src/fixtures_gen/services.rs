@@ -12,10 +12,10 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 
 use super::cases::{Cases, Ctx, Force};
+use super::model::legacy_date;
 use super::model::{Chunk, Item, ItemParam, Ref, When};
 use super::money::from_uah;
 use super::names;
-use super::people::legacy_date;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {

@@ -2,6 +2,8 @@
 //! these from MySQL rows after decoding the legacy conventions (flags, zero dates, odd text);
 //! the rules and tests build them directly. Nothing here knows about databases.
 
+use std::collections::BTreeMap;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 
@@ -114,4 +116,18 @@ pub struct Item {
     pub currency: Option<String>,
     /// The smallest non-empty `itemparam` value named `domain`.
     pub domain: Option<String>,
+}
+
+/// What the legacy database says about one partner.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PartnerFacts {
+    pub account_id: i64,
+    /// The program's reward percent; `None` when the program row is missing.
+    pub reward_percent: Option<Decimal>,
+    /// Sum of unpaid `affiliatereward` rows (in the partner's client currency).
+    pub unpaid: Decimal,
+    /// This month's expenses of every referred account, per currency (`None`: unknown).
+    pub expenses: BTreeMap<Option<String>, Decimal>,
+    /// Accounts whose `affiliatereferer` is this partner, ascending.
+    pub referrals: Vec<i64>,
 }

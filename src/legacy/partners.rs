@@ -9,8 +9,8 @@ use mysql_async::Value;
 use mysql_async::prelude::*;
 
 use super::decode::{int, iso_code, money};
+use super::model::PartnerFacts;
 use super::reader::{LegacyError, LegacySource};
-use crate::rules::partners::PartnerFacts;
 
 impl LegacySource {
     /// Every partner's facts, for expenses with `from <= cdate <= until` (wall-clock times).

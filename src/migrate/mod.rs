@@ -17,13 +17,13 @@ use tokio::task::JoinSet;
 use crate::exit::Fatal;
 use crate::legacy::LegacySource;
 use crate::mappings::Mappings;
+use crate::new_billing::context::{BatchCounts, WriteContext};
+use crate::new_billing::runs::Run;
 use crate::plan::{self, Planned, Sink};
 use crate::progress::{Progress, ProgressMode};
 use crate::rules::RulesContext;
 use crate::scope::Scope;
 use crate::settings::Settings;
-use crate::target::runs::Run;
-use crate::target::writer::{BatchCounts, WriteContext};
 
 /// `migrate`'s own arguments.
 #[derive(Debug, Clone, Serialize)]
@@ -126,8 +126,8 @@ pub async fn run(
 ) -> anyhow::Result<MigrateSummary> {
     let workers = opts.workers.max(1);
     // The writers, the run record and the statistics refresh.
-    let pool = crate::target::connect(&settings.target_url, workers as u32 + 2).await?;
-    crate::target::schema::require_current(&pool).await?;
+    let pool = crate::new_billing::connect(&settings.target_url, workers as u32 + 2).await?;
+    crate::new_billing::schema::require_current(&pool).await?;
     let source = LegacySource::connect(settings, 2).await?;
     let args = serde_json::to_value(&opts)?;
     let (run, interrupted) = Run::start(&pool, "migrate", args)

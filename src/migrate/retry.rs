@@ -6,10 +6,9 @@
 use anyhow::anyhow;
 use sqlx::{Connection, PgPool};
 
+use crate::new_billing::context::{BatchCounts, WriteContext};
+use crate::new_billing::writer::{WriteError, record_held_reasons, write_batch};
 use crate::plan::Planned;
-use crate::target::writer::{
-    BatchCounts, WriteContext, WriteError, record_held_reasons, write_batch,
-};
 
 const ATTEMPTS: u32 = 6;
 

@@ -16,12 +16,12 @@ use serde::Serialize;
 use crate::exit::Fatal;
 use crate::legacy::LegacySource;
 use crate::mappings::Mappings;
+use crate::new_billing::partners as store;
+use crate::new_billing::runs::Run;
 use crate::report::files::{private_dir, private_file};
 use crate::rules::PartnerOutcome;
 use crate::rules::partners::{PartnerClient, PartnerDecision, decide_partner};
 use crate::settings::Settings;
-use crate::target::partners as store;
-use crate::target::runs::Run;
 
 /// `partners`' own arguments.
 #[derive(Debug, Clone, Serialize)]
@@ -127,8 +127,8 @@ pub async fn run(
     opts: &PartnerOptions,
 ) -> anyhow::Result<PartnerSummary> {
     let link = links::Links::from_settings(settings)?;
-    let pool = crate::target::connect(&settings.target_url, 2).await?;
-    crate::target::schema::require_current(&pool).await?;
+    let pool = crate::new_billing::connect(&settings.target_url, 2).await?;
+    crate::new_billing::schema::require_current(&pool).await?;
     let source = LegacySource::connect(settings, 1).await?;
 
     let missing = undecided(&source.all_ids().await?, &store::decided_ids(&pool).await?);

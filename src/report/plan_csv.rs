@@ -11,7 +11,7 @@ use super::files::{private_dir, private_file};
 use super::summary::PlanSummary;
 use crate::mappings::Mappings;
 use crate::plan::{Planned, Sink};
-use crate::rules::{Access, Decision};
+use crate::rules::{Decision, permissions_of};
 
 type Csv = csv::Writer<BufWriter<File>>;
 
@@ -32,15 +32,6 @@ fn open(dir: &Path, name: &str, header: &[&str]) -> anyhow::Result<Csv> {
     w.write_record(header)
         .with_context(|| format!("writing {name}"))?;
     Ok(w)
-}
-
-/// `;`-joined permission names of an access level.
-pub fn permissions_of(mappings: &Mappings, access: Option<Access>) -> String {
-    match access {
-        Some(Access::Full) => mappings.full_permissions.join(";"),
-        Some(Access::InvoicesOnly) => mappings.invoices_only_permissions.join(";"),
-        None => String::new(),
-    }
 }
 
 impl<'m> PlanReport<'m> {

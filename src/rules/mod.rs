@@ -22,36 +22,9 @@ pub use balance::BalanceDecision;
 pub use payer::{PayerDecision, PayerKind};
 pub use reasons::{Hold, PartnerOutcome, PayerOutcome, ServiceOutcome, UserOutcome, Warning};
 pub use services::{ServiceDecision, ServiceStatus};
-pub use users::{Access, Primary, UserDecision};
+pub use users::{Access, Primary, UserDecision, permissions_of};
 
-/// A language the new billing writes emails in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    Uk,
-    Ru,
-    En,
-}
-
-impl Language {
-    /// R7.3: exactly `uk`, `ru` or `en`; anything else is not a language of ours.
-    pub fn parse_exact(value: &str) -> Option<Language> {
-        match value {
-            "uk" => Some(Language::Uk),
-            "ru" => Some(Language::Ru),
-            "en" => Some(Language::En),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Language::Uk => "uk",
-            Language::Ru => "ru",
-            Language::En => "en",
-        }
-    }
-}
+pub use crate::language::Language;
 
 /// What the rules need besides the account.
 #[derive(Debug, Clone, Copy)]

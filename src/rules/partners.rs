@@ -1,27 +1,12 @@
 //! R6.3: what a partner is owed and which of its referrals can be linked — pure, like the
 //! rest of the rules: legacy sums and the migration state in, an outcome with amounts out.
 
-use std::collections::BTreeMap;
-
 use rust_decimal::Decimal;
 
 use super::balance::round_cents;
 use super::reasons::PartnerOutcome;
+use crate::legacy::model::PartnerFacts;
 use crate::mappings::Mappings;
-
-/// What the legacy database says about one partner.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PartnerFacts {
-    pub account_id: i64,
-    /// The program's reward percent; `None` when the program row is missing.
-    pub reward_percent: Option<Decimal>,
-    /// Sum of unpaid `affiliatereward` rows (in the partner's client currency).
-    pub unpaid: Decimal,
-    /// This month's expenses of every referred account, per currency (`None`: unknown).
-    pub expenses: BTreeMap<Option<String>, Decimal>,
-    /// Accounts whose `affiliatereferer` is this partner, ascending.
-    pub referrals: Vec<i64>,
-}
 
 /// The partner's migrated client, if any.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,6 +9,7 @@ use chrono::NaiveDateTime;
 use super::email;
 use super::reasons::{Hold, UserOutcome, Warning};
 use crate::legacy::model::ClientUser;
+use crate::mappings::Mappings;
 
 /// How much a user may do in the new billing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -153,4 +154,13 @@ pub fn decide_users(users: &[ClientUser]) -> UsersDecision {
     out.warnings.sort();
     out.warnings.dedup();
     out
+}
+
+/// `;`-joined permission names of an access level.
+pub fn permissions_of(mappings: &Mappings, access: Option<Access>) -> String {
+    match access {
+        Some(Access::Full) => mappings.full_permissions.join(";"),
+        Some(Access::InvoicesOnly) => mappings.invoices_only_permissions.join(";"),
+        None => String::new(),
+    }
 }

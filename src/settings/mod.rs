@@ -11,7 +11,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
-use crate::rules::Language;
+use crate::language::Language;
 pub use secret::SecretUrl;
 
 /// The file read when `--config` is not given (it may be absent).

@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::target_read::TargetAccount;
 use crate::legacy::fingerprint::fingerprint;
 use crate::mappings::Mappings;
+use crate::new_billing::canonical;
 use crate::plan::Planned;
-use crate::target::canonical;
 
 /// One row of differences.csv.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

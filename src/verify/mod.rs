@@ -160,8 +160,8 @@ pub async fn run(
     mode: ProgressMode,
 ) -> anyhow::Result<VerifySummary> {
     let started = std::time::Instant::now();
-    let pool = crate::target::connect(&settings.target_url, 2).await?;
-    crate::target::schema::require_current(&pool).await?;
+    let pool = crate::new_billing::connect(&settings.target_url, 2).await?;
+    crate::new_billing::schema::require_current(&pool).await?;
     let source = LegacySource::connect(settings, 2).await?;
     private_dir(out)?;
     let file = private_file(&out.join("differences.csv"))?;

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use sqlx::{Connection, PgPool};
 
-pub use crate::target::canonical::Canonical as TargetAccount;
+pub use crate::new_billing::canonical::Canonical as TargetAccount;
 
 fn slot(map: &mut BTreeMap<i64, TargetAccount>, id: i64) -> &mut TargetAccount {
     map.entry(id).or_default()

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use sqlx::PgConnection;
 
 use super::canonical;
+use super::context::WriteContext;
 use super::rows::{self, ServiceRows};
-use super::writer::WriteContext;
 use crate::plan::Planned;
 use crate::rules::{Language, language_of};
 

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::rows;
 use crate::mappings::Mappings;
 use crate::plan::Planned;
-use crate::report::plan_csv::permissions_of;
+use crate::rules::permissions_of;
 
 /// One account in canonical text per verify check: what the target holds, or what it
 /// should hold.

@@ -1,6 +1,7 @@
 //! The new billing database (PostgreSQL): connecting, and the versioned schema.
 
 pub mod canonical;
+pub mod context;
 pub mod partners;
 pub mod rows;
 pub mod runs;
