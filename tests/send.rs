@@ -475,3 +475,54 @@ async fn smtp_without_tls_is_refused_unless_the_url_says_tls_none() {
     assert_eq!(code(&out), 0, "{}", text(&out));
     assert_eq!(sink.received().len(), 1);
 }
+
+/// #18.4: mail addresses, link bases and the TLS policy are parsed with the settings, so a
+/// bad one stops every command before it does any work — here `plan`, which sends nothing,
+/// against databases that do not even exist.
+#[test]
+fn a_bad_mail_or_link_value_stops_every_command_before_work() {
+    for (var, value, key) in [
+        ("BILLMIGRATE_MAIL_FROM", "billing-desk", "mail.from"),
+        (
+            "BILLMIGRATE_LINKS_NEW_BILLING_URL",
+            "cabinet.example",
+            "links.new_billing_url",
+        ),
+        (
+            "BILLMIGRATE_MAIL_TRANSPORT",
+            "smtp://127.0.0.1:1?tls=yes",
+            "mail.transport",
+        ),
+    ] {
+        let out_dir = tempfile::tempdir().unwrap();
+        let reports = out_dir.path().join("reports");
+        for args in [
+            vec!["plan", "--quiet", "--out", reports.to_str().unwrap()],
+            vec!["status"],
+            vec!["send", "--quiet"],
+        ] {
+            let out = Command::new(env!("CARGO_BIN_EXE_billmigrate"))
+                .args(&args)
+                .current_dir(out_dir.path())
+                .env("BILLMIGRATE_LEGACY_URL", "mysql://root@127.0.0.1:1/nothing")
+                .env(
+                    "BILLMIGRATE_TARGET_URL",
+                    "postgres://postgres@127.0.0.1:1/nothing",
+                )
+                .env(var, value)
+                .output()
+                .unwrap();
+            assert_eq!(code(&out), 2, "{args:?}: {}", text(&out));
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let first = stderr.lines().next().unwrap_or_default();
+            assert!(
+                first.starts_with("error: configuration: ")
+                    && first.contains(&format!("{key}: "))
+                    && first.matches(value).count() == 1,
+                "{args:?}: {stderr}"
+            );
+            assert!(!stderr.contains("note:"), "a typed error: {stderr}");
+            assert!(!reports.exists(), "{args:?}: no work was done");
+        }
+    }
+}

@@ -11,7 +11,7 @@ use super::smtp_pool::SmtpPool;
 
 use crate::exit::Fatal;
 use crate::report::files::{private_dir, private_file};
-use crate::settings::{MailTransport, SecretUrl};
+use crate::settings::{MailTransport, SmtpServer, TlsPolicy};
 
 /// Why a message was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,39 +27,38 @@ pub enum Mailer {
     Smtp(SmtpPool),
 }
 
-/// lettre's URL with our TLS policy: `smtp://` means STARTTLS required unless `tls=none`
-/// (or `tls=opportunistic`) is written in the URL; `smtps://` is implicit TLS.
-pub fn lettre_url(url: &SecretUrl) -> Result<String, Fatal> {
-    let mut parsed =
-        url::Url::parse(url.expose()).map_err(|e| Fatal::Usage(format!("mail.transport: {e}")))?;
-    if parsed.scheme() == "smtp" {
-        let tls = parsed
-            .query_pairs()
-            .find(|(k, _)| k == "tls")
-            .map(|(_, v)| v.into_owned());
-        match tls.as_deref() {
-            None => {
-                parsed.query_pairs_mut().append_pair("tls", "required");
-            }
-            Some("none") => parsed.set_query(None),
-            Some("required" | "opportunistic") => {}
-            Some(other) => {
-                return Err(Fatal::Usage(format!(
-                    "mail.transport {url}: tls={other:?} (expected required, opportunistic or none)"
-                )));
-            }
+/// lettre's URL with our TLS policy (parsed in the settings): `smtp://` means STARTTLS
+/// required unless `tls=none` (or `tls=opportunistic`) is written; `smtps://` is implicit TLS.
+pub fn lettre_url(server: &SmtpServer) -> String {
+    let mut parsed = url::Url::parse(server.url.expose()).expect("checked in the settings");
+    let others: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(k, _)| k != "tls")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    parsed.set_query(None);
+    let tls = match server.tls {
+        TlsPolicy::Required => Some("required"),
+        TlsPolicy::Opportunistic => Some("opportunistic"),
+        TlsPolicy::None | TlsPolicy::Implicit => None,
+    };
+    if tls.is_some() || !others.is_empty() {
+        let mut q = parsed.query_pairs_mut();
+        q.extend_pairs(others);
+        if let Some(tls) = tls {
+            q.append_pair("tls", tls);
         }
     }
-    Ok(parsed.to_string())
+    parsed.to_string()
 }
 
 impl Mailer {
     pub fn new(transport: &MailTransport, connections: u32) -> Result<Mailer, Fatal> {
         match transport {
             MailTransport::File(dir) => Ok(Mailer::Files(dir.clone())),
-            MailTransport::Smtp(url) => {
-                let pool = SmtpPool::from_url(&lettre_url(url)?, connections as usize)
-                    .map_err(|e| Fatal::Usage(format!("mail.transport {url}: {e}")))?;
+            MailTransport::Smtp(server) => {
+                let pool = SmtpPool::from_url(&lettre_url(server), connections as usize)
+                    .map_err(|e| Fatal::Usage(format!("mail.transport {}: {e}", server.url)))?;
                 Ok(Mailer::Smtp(pool))
             }
         }
@@ -99,7 +98,10 @@ mod tests {
 
     #[test]
     fn smtp_requires_tls_unless_the_url_opts_out() {
-        let url = |s: &str| lettre_url(&SecretUrl::new(s, None).unwrap());
+        let url = |s: &str| {
+            let url = crate::settings::SecretUrl::new(s, None).unwrap();
+            SmtpServer::parse(url).map(|s| lettre_url(&s))
+        };
         assert_eq!(
             url("smtp://mx.example:587").unwrap(),
             "smtp://mx.example:587?tls=required"
