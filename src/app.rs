@@ -209,6 +209,8 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
             })
         }
         Command::Resend(target) => {
+            // Before any old link is revoked: a misconfigured server would leave none alive.
+            crate::outbox::check_transport(&settings).await?;
             let pool = new_billing::connect(&settings.target_url, 2).await?;
             new_billing::schema::require_current(&pool).await?;
             let queued = crate::outbox::resend::queue(&pool, &target).await?;

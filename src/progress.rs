@@ -64,9 +64,21 @@ impl Progress {
         }
     }
 
-    /// Adds `n` processed units; `note` is shown next to the counts (e.g. "12 held").
+    /// Sets the total once it is known better; it never drops below what is done.
+    pub fn set_total(&mut self, total: u64) {
+        self.total = total.max(self.done);
+        if let Some(bar) = &self.bar {
+            bar.set_length(self.total);
+        }
+    }
+
+    /// Adds `n` processed units; `note` is shown next to the counts (e.g. "12 held"). The
+    /// count never passes the total: work that turned up after the start raises the total.
     pub fn advance(&mut self, n: u64, note: impl FnOnce() -> String) {
         self.done += n;
+        if self.done > self.total {
+            self.set_total(self.done);
+        }
         match self.mode {
             ProgressMode::Bar => {
                 if let Some(bar) = &self.bar {
@@ -99,5 +111,25 @@ impl Progress {
             bar.finish_and_clear();
         }
         self.started.elapsed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_count_never_passes_the_total() {
+        let mut p = Progress::new(ProgressMode::Quiet, "send", 2);
+        p.advance(1, String::new);
+        p.set_total(1);
+        assert_eq!(
+            (p.done, p.total),
+            (1, 1),
+            "the total never drops below what is done"
+        );
+        p.advance(2, String::new);
+        assert_eq!((p.done, p.total), (3, 3));
+        assert!(p.line("").starts_with("send: 3/3 "), "{}", p.line(""));
     }
 }

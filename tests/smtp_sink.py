@@ -109,7 +109,9 @@ def main():
 
         def authenticator(server, session, envelope, mechanism, data):
             ok = data.login == user.encode() and data.password == password.encode()
-            return AuthResult(success=ok)
+            # handled=False: aiosmtpd then answers 535 itself (with its default, handled
+            # failures get no reply at all and the client waits for ever).
+            return AuthResult(success=ok, handled=False)
 
         auth = dict(authenticator=authenticator, auth_required=True, auth_require_tls=False)
     controller = Controller(handler, hostname="127.0.0.1", port=a.port, **auth)

@@ -43,6 +43,11 @@ pub struct MailContext {
 }
 
 impl MailContext {
+    /// The sender's address (`mail.from`), for the transport's check.
+    pub fn sender(&self) -> &lettre::Address {
+        &self.from.email
+    }
+
     /// The values were parsed with the settings; here only their presence is checked.
     pub fn from_settings(s: &Settings) -> Result<MailContext, Fatal> {
         let mut missing = Vec::new();
@@ -203,17 +208,32 @@ async fn store_tokens(
     Ok(minted)
 }
 
+/// One claimed row's message (or why it could not be built) and the hash of the link token
+/// minted for it: an attempt that fails revokes exactly that token (issue #14.3).
+pub struct Composed {
+    pub message: Result<Message, String>,
+    pub token_hash: Option<String>,
+}
+
 /// Builds the messages of a claimed batch (a failure to build one is that row's error).
 pub async fn compose_batch(
     pool: &PgPool,
     ctx: &MailContext,
     rows: &[Claimed],
-) -> anyhow::Result<Vec<Result<Message, String>>> {
+) -> anyhow::Result<Vec<Composed>> {
     let facts = facts(pool, rows).await?;
     let mut minted = store_tokens(pool, ctx, rows).await?;
     Ok(rows
         .iter()
-        .map(|r| compose(ctx, &facts, r, minted.remove(&r.id)).map_err(|e| format!("{e:#}")))
+        .map(|r| {
+            let token = minted.remove(&r.id);
+            let token_hash = token.as_ref().map(|t| t.hash.clone());
+            let message = compose(ctx, &facts, r, token).map_err(|e| format!("{e:#}"));
+            Composed {
+                message,
+                token_hash,
+            }
+        })
         .collect())
 }
 

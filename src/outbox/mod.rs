@@ -18,3 +18,15 @@ pub fn compose_context(
 ) -> Result<MailContext, crate::exit::Fatal> {
     MailContext::from_settings(settings)
 }
+
+/// Checks the configured transport (see `transport::Mailer::check`) without sending: for
+/// `resend`, which must not revoke a customer's live link when no new one can go out.
+pub async fn check_transport(
+    settings: &crate::settings::Settings,
+) -> Result<(), crate::exit::Fatal> {
+    let ctx = MailContext::from_settings(settings)?;
+    let mailer = transport::Mailer::new(&settings.mail.transport, 1)?;
+    let checked = mailer.check(ctx.sender()).await;
+    mailer.close().await;
+    checked
+}
