@@ -44,7 +44,11 @@ pub enum Invalid {
 /// The normalised form (trimmed, lower-cased) when `raw` is a valid email, else `None`.
 pub fn normalize(raw: Option<&str>) -> Option<String> {
     let trimmed = raw?.trim();
-    check(trimmed).is_ok().then(|| trimmed.to_lowercase())
+    check(trimmed).ok()?;
+    // The lower-cased form is what is stored and emailed, and lower-casing can lengthen a
+    // string (`İ`, 2 bytes, becomes `i̇`, 3 bytes): it must pass too.
+    let lower = trimmed.to_lowercase();
+    check(&lower).is_ok().then_some(lower)
 }
 
 /// Checks an already trimmed address against every clause of "valid email".
@@ -218,6 +222,10 @@ mod tests {
         ] {
             assert_eq!(check(&s), want, "{s}");
         }
+        // 32 × `İ` is 64 bytes, but its lower-case form (stored, emailed) is 96.
+        let dotted_i = format!("{}@example.com", rep("İ", 32));
+        assert_eq!(check(&dotted_i), Ok(()));
+        assert_eq!(normalize(Some(&dotted_i)), None);
     }
 
     #[test]
