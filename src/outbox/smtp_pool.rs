@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Tls, TlsParameters};
 use lettre::transport::smtp::commands::{Mail, Rset};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::extension::{ClientId, Extension, MailParameter};
 use lettre::transport::smtp::{Error, SMTP_PORT, SUBMISSION_PORT, SUBMISSIONS_PORT};
 use lettre::{Address, Executor, Message, Tokio1Executor};
 use tokio::sync::Mutex;
@@ -125,7 +125,15 @@ impl SmtpPool {
                 return Err(CheckError::Smtp(Stage::Auth, e));
             }
         }
-        if let Err(e) = conn.command(Mail::new(Some(from.clone()), vec![])).await {
+        // As lettre does for an envelope with a non-ASCII address.
+        let utf8 = !AsRef::<str>::as_ref(from).is_ascii()
+            && conn.server_info().supports_feature(Extension::SmtpUtfEight);
+        let params = if utf8 {
+            vec![MailParameter::SmtpUtfEight]
+        } else {
+            vec![]
+        };
+        if let Err(e) = conn.command(Mail::new(Some(from.clone()), params)).await {
             conn.abort().await;
             return Err(CheckError::Smtp(Stage::Sender, e));
         }

@@ -110,7 +110,11 @@ impl Mailer {
             }
             Mailer::Smtp { pool, .. } => match pool.send(message).await {
                 Ok(_) => Ok(()),
-                Err(e) if e.is_permanent() => Err(SendError::Permanent(e.to_string())),
+                // A client error (a non-ASCII address to a server without SMTPUTF8, …) is
+                // lettre refusing the message itself: retrying cannot help.
+                Err(e) if e.is_permanent() || e.is_client() => {
+                    Err(SendError::Permanent(e.to_string()))
+                }
                 Err(e) => Err(SendError::Transient(e.to_string())),
             },
         }
