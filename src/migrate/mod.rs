@@ -33,9 +33,6 @@ pub struct MigrateOptions {
     pub categories: Option<Vec<String>>,
     pub batch_size: usize,
     pub workers: usize,
-    /// Test-only fault injection (see docs/reliability.md).
-    #[serde(skip)]
-    pub skew_account: Option<i64>,
 }
 
 /// What a `migrate` run did.
@@ -149,7 +146,6 @@ pub async fn run(
         categories,
         run_id: run.id,
         default_language: settings.default_language,
-        skew_account: opts.skew_account,
     });
 
     let (tx, rx) = mpsc::channel::<Vec<Planned>>(workers);
