@@ -44,38 +44,39 @@ fn opt<T: ToString>(v: Option<T>) -> String {
     v.map_or_else(|| NONE.to_owned(), |v| v.to_string())
 }
 
-/// Expected canonical rows of one planned account.
+/// Expected canonical rows of one planned account: what its [`NewClient`] writes (nothing
+/// for an account the rules hold).
 pub fn expected(
     p: &Planned,
     categories: &BTreeSet<String>,
     mappings: &Mappings,
     zone: Tz,
 ) -> Canonical {
-    let one = [p];
     let mut t = Canonical::default();
-    let c = rows::clients(&one, zone);
+    let Some(new) = &p.decision.new_client else {
+        return t;
+    };
+    let one = [new];
+    let c = rows::clients(one, zone);
     t.client = Some(format!(
         "{}|{}|{}|false",
         c.name[0],
         c.currency[0],
         ts(c.registered_at[0])
     ));
-    if let Some(primary) = &p.decision.primary {
-        if let Some(email) = &primary.email {
-            t.owner.push(format!(
-                "{email}|{}|{}",
-                mappings.full_permissions.join(";"),
-                primary.legacy_user_id
-            ));
-        }
-    }
-    for u in p.decision.invitations() {
+    t.owner.push(format!(
+        "{}|{}|{}",
+        new.owner.email,
+        mappings.full_permissions.join(";"),
+        new.owner.legacy_user_id
+    ));
+    for i in &new.invitations {
         t.invitations.insert(
-            u.legacy_user_id,
-            format!("{}|{}", u.email, permissions_of(mappings, u.access)),
+            i.legacy_user_id,
+            format!("{}|{}", i.email, permissions_of(mappings, Some(i.access))),
         );
     }
-    let pay = rows::payers(&one, |_| 0);
+    let pay = rows::payers(one, |_| 0);
     for i in 0..pay.client_id.len() {
         let o = |v: &Option<String>| v.clone().unwrap_or_else(|| NONE.to_owned());
         t.payer.push(format!(
@@ -94,13 +95,10 @@ pub fn expected(
             pay.vat_payer[i]
         ));
     }
-    if let Some(amount) = p.decision.opening_entry() {
-        t.balance.push(format!(
-            "{amount:.2} {}",
-            p.decision.balance.currency.as_deref().unwrap_or("")
-        ));
+    if let Some(amount) = new.opening_balance {
+        t.balance.push(format!("{amount:.2} {}", new.currency));
     }
-    let s = rows::services(&[(p, 0)], |_, c| categories.contains(c), zone);
+    let s = rows::services([(new, 0)], |_, c| categories.contains(c), zone);
     for i in 0..s.len() {
         t.services.insert(
             s.legacy_item_id[i],
