@@ -661,6 +661,38 @@ async fn one_live_token_per_email_whatever_the_attempts() {
     assert!(lines >= 1, "the run takes over 5 s of backoff: {stderr}");
 }
 
+/// A valid Cyrillic address to a server without SMTPUTF8: lettre will not hand it over, and
+/// retrying cannot change that — `failed` at the first attempt, its link taken back.
+#[tokio::test]
+async fn an_address_the_server_cannot_take_fails_at_once() {
+    let dbs = dataset(
+        "sendutf8",
+        &[account(
+            9701,
+            "owner-ascii@client.example",
+            "uk",
+            Some(("олена@приклад.укр", "uk")),
+        )],
+    )
+    .await;
+    assert!(code(&dbs.billmigrate(&["migrate", "--quiet"])) <= 1);
+    let sink = SmtpSink::start_without_smtputf8();
+    let started = Instant::now();
+    let out = send(&dbs, &sink.url(), &[]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(started.elapsed() < Duration::from_secs(20), "no backoff");
+    let (status, attempts, error): (String, i32, Option<String>) = sqlx::query_as(
+        "SELECT status, attempts, last_error FROM migration.outbox WHERE kind = 'invitation'",
+    )
+    .fetch_one(&mut dbs.pg().await)
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), attempts), ("failed", 1));
+    assert!(error.unwrap_or_default().contains("SMTPUTF8"));
+    assert!(live_tokens(&dbs, "олена@приклад.укр").await.is_empty());
+    assert_eq!(sink.received().len(), 1, "the owner's welcome went out");
+}
+
 /// #18.4: mail addresses, link bases and the TLS policy are parsed with the settings, so a
 /// bad one stops every command before it does any work — here `plan`, which sends nothing,
 /// against databases that do not even exist.

@@ -97,6 +97,7 @@ def main():
     p.add_argument("--raw")
     p.add_argument("--discard", action="store_true")
     p.add_argument("--auth", help="USER:PASSWORD that AUTH must present (no TLS needed)")
+    p.add_argument("--no-smtputf8", action="store_true", help="do not offer SMTPUTF8 (RFC 6531)")
     a = p.parse_args()
     faults = {}
     if a.faults:
@@ -114,6 +115,8 @@ def main():
             return AuthResult(success=ok, handled=False)
 
         auth = dict(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+    if a.no_smtputf8:
+        auth["enable_SMTPUTF8"] = False
     controller = Controller(handler, hostname="127.0.0.1", port=a.port, **auth)
     controller.start()
     print("ready", flush=True)
