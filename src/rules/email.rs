@@ -51,6 +51,32 @@ pub fn normalize(raw: Option<&str>) -> Option<String> {
     check(&lower).is_ok().then_some(lower)
 }
 
+/// Why `raw` is not a valid email, in words for support (`explain`); `None` when it is.
+pub fn why_invalid(raw: Option<&str>) -> Option<&'static str> {
+    let Some(raw) = raw else {
+        return Some("there is no address");
+    };
+    let trimmed = raw.trim();
+    let invalid = check(trimmed)
+        .and_then(|()| check(&trimmed.to_lowercase()))
+        .err()?;
+    Some(match invalid {
+        Invalid::Shape => "it is not of the form name@domain.tld",
+        Invalid::TooLong => "it is longer than 254 characters",
+        Invalid::LocalPartTooLong => "the part before @ is longer than 64 bytes",
+        Invalid::LocalPartDots => {
+            "the part before @ begins or ends with a dot, or has two dots in a row"
+        }
+        Invalid::LocalPartCharacter => {
+            "the part before @ has a character mail servers refuse (such as ( ) < > [ ] : ; , \\ \" or a symbol)"
+        }
+        Invalid::DomainLabel => {
+            "a part of the domain is empty, longer than 63 characters, or has something other than letters, digits and inner hyphens"
+        }
+        Invalid::DomainTooLongForDns => "the domain is too long for DNS",
+    })
+}
+
 /// Checks an already trimmed address against every clause of "valid email".
 pub fn check(s: &str) -> Result<(), Invalid> {
     let mut parts = s.split('@');
@@ -148,6 +174,27 @@ mod tests {
         for (raw, want) in cases {
             assert_eq!(normalize(*raw).as_deref(), *want, "input {raw:?}");
         }
+    }
+
+    #[test]
+    fn an_invalid_email_says_which_clause_it_fails() {
+        assert_eq!(why_invalid(Some(" ivan@example.com ")), None);
+        assert_eq!(why_invalid(None), Some("there is no address"));
+        assert_eq!(
+            why_invalid(Some("owner@example..com")),
+            Some(
+                "a part of the domain is empty, longer than 63 characters, or has something other than letters, digits and inner hyphens"
+            )
+        );
+        assert_eq!(
+            why_invalid(Some(&format!("{}@example.com", rep("a", 242)))),
+            Some("the part before @ is longer than 64 bytes")
+        );
+        assert_eq!(
+            why_invalid(Some(&format!("{}@example.com", rep("İ", 32)))),
+            Some("the part before @ is longer than 64 bytes"),
+            "as stored, lower-cased"
+        );
     }
 
     #[test]
