@@ -493,7 +493,7 @@ async fn a_misconfigured_mail_server_stops_send_before_any_email_is_claimed() {
             "?tls=none",
         ),
         (
-            format!("smtp://mailer:wrong@127.0.0.1:{}?tls=none", auth.port),
+            format!("smtp://mailer:Wr0ngPw9@127.0.0.1:{}?tls=none", auth.port),
             "refused the credentials",
             "BILLMIGRATE_SMTP_PASSWORD",
         ),
@@ -525,10 +525,7 @@ async fn a_misconfigured_mail_server_stops_send_before_any_email_is_claimed() {
                 && first.contains(fix),
             "{url}: {stderr}"
         );
-        assert!(
-            !stderr.contains("password") || !stderr.contains("wrong"),
-            "{stderr}"
-        );
+        assert!(!stderr.contains("Wr0ngPw9"), "no password shown: {stderr}");
         assert!(
             started.elapsed() < Duration::from_secs(20),
             "{url}: at once"
