@@ -139,9 +139,10 @@ fn advice(server: &SmtpServer, port: u16, from: &Address, e: CheckError) -> Fata
         }
         CheckError::Smtp(stage, e) => (stage, e),
     };
+    let said = once(&e.1.to_string());
     match e {
         (_, e) if e.is_transient() => Fatal::Precondition(format!(
-            "the mail server at {at} is not taking mail now ({e}); nothing was sent or claimed: run send again later"
+            "the mail server at {at} is not taking mail now ({said}); nothing was sent or claimed: run send again later"
         )),
         (Stage::Hello, e) if e.to_string().contains("STARTTLS") => config(format!(
             "the server at {at} does not offer STARTTLS, and smtp:// requires it so that links never travel in clear text; for a relay on this machine or network that cannot do TLS write {}?tls=none, otherwise use the server's submission port (smtp://{}:587) or smtps://{}:465",
@@ -149,33 +150,44 @@ fn advice(server: &SmtpServer, port: u16, from: &Address, e: CheckError) -> Fata
             server.host,
             server.host
         )),
-        (Stage::Hello, e) if server.tls == TlsPolicy::Implicit => config(format!(
-            "the TLS handshake with {at} failed ({e}); smtps:// is TLS from the first byte (usually port 465): if this port speaks plain SMTP, write smtp://{at} (STARTTLS), and check the server's certificate is valid for {}",
+        (Stage::Hello, _) if server.tls == TlsPolicy::Implicit => config(format!(
+            "the TLS handshake with {at} failed ({said}); smtps:// is TLS from the first byte (usually port 465): if this port speaks plain SMTP, write smtp://{at} (STARTTLS), and check the server's certificate is valid for {}",
             server.host
         )),
         (Stage::Hello, e) if e.is_tls() || server.tls != TlsPolicy::None => config(format!(
-            "connecting to {at} with {} failed ({e}); check the port and that the server's certificate is valid for {}",
+            "connecting to {at} with {} failed ({said}); check the port and that the server's certificate is valid for {}",
             server.tls.describe(),
             server.host
         )),
-        (Stage::Hello, e) => config(format!(
-            "the server at {at} refused the connection ({e}); check the host and the port"
+        (Stage::Hello, _) => config(format!(
+            "the server at {at} refused the connection ({said}); check the host and the port"
         )),
-        (Stage::Auth, e) => config(format!(
-            "the server at {at} refused the credentials ({e}); check the user name in the URL and the password (in the URL, percent-encoded, or in BILLMIGRATE_SMTP_PASSWORD)"
+        (Stage::Auth, _) => config(format!(
+            "the server at {at} refused the credentials ({said}); check the user name in the URL and the password (in the URL, percent-encoded, or in BILLMIGRATE_SMTP_PASSWORD)"
         )),
         (Stage::Sender, e) if e.status().is_some_and(|c| c.to_string().starts_with("53")) => {
             config(format!(
-                "the server at {at} wants authentication ({e}); write the user in the URL (smtp://USER@{at}) and the password in BILLMIGRATE_SMTP_PASSWORD"
+                "the server at {at} wants authentication ({said}); write the user in the URL (smtp://USER@{at}) and the password in BILLMIGRATE_SMTP_PASSWORD"
             ))
         }
-        (Stage::Sender, e) => Fatal::Config(ConfigError::Invalid {
+        (Stage::Sender, _) => Fatal::Config(ConfigError::Invalid {
             key: "mail.from".into(),
             message: format!(
-                "the server at {at} does not let us send from {from} ({e}); use an address it accepts as sender"
+                "the server at {at} does not let us send from {from} ({said}); use an address it accepts as sender"
             ),
         }),
     }
+}
+
+/// lettre's message without a repeated prefix ("Connection error: Connection error: …").
+fn once(message: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in message.split(": ") {
+        if parts.last() != Some(&part) {
+            parts.push(part);
+        }
+    }
+    parts.join(": ")
 }
 
 #[cfg(test)]
@@ -201,5 +213,9 @@ mod tests {
             "smtps://u:p@mx.example"
         );
         assert!(url("smtp://mx.example?tls=maybe").is_err());
+        assert_eq!(
+            once("Connection error: Connection error: received corrupt message"),
+            "Connection error: received corrupt message"
+        );
     }
 }
