@@ -266,6 +266,18 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
                 Outcome::Done
             })
         }
+        Command::CheckLegacy => {
+            let schema = LegacySource::check(&settings).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&schema.to_json())?);
+            } else {
+                print!("{}", schema.render());
+            }
+            match schema.missing_message() {
+                Some(message) => Err(Fatal::Precondition(message).into()),
+                None => Ok(Outcome::Done),
+            }
+        }
         Command::Explain { account_id } => {
             let mappings = load_mappings(&settings)?;
             let ctx = rules_context(&settings, &mappings);

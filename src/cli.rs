@@ -43,6 +43,9 @@ pub enum CliCommand {
         #[arg(long, default_value_t = 2000, value_name = "N")]
         chunk_size: usize,
     },
+    /// Check the legacy database's columns against every field the tool reads and print
+    /// field → table.column, type and found / fallback / missing (exit 2 when one is missing).
+    CheckLegacy,
     /// The decision trail of one account in plain language, with every reason code.
     Explain {
         /// The legacy account id (client number).
@@ -205,6 +208,7 @@ impl Cli {
                 }
             }
             CliCommand::Explain { account_id } => Command::Explain { account_id },
+            CliCommand::CheckLegacy => Command::CheckLegacy,
             CliCommand::Migrate {
                 scope,
                 categories,

@@ -3,12 +3,16 @@
 
 pub mod access;
 pub mod assemble;
+pub mod columns;
 pub mod decode;
+pub mod fields;
 pub mod fingerprint;
 pub mod integrity;
 pub mod model;
 pub mod partners;
+pub mod queries;
 pub mod reader;
+pub mod schema;
 pub mod time;
 
 pub use model::LegacyAccount;

@@ -30,8 +30,7 @@ impl LegacySource {
 
         // A partner with rows in several projects takes the row of its lowest project.
         let rows: Vec<(Value, Value, Value)> = conn
-            .query("SELECT a.account, a.affiliate, f.reward FROM account2project a LEFT JOIN affiliate f ON f.id = a.affiliate
-                    WHERE a.affiliate IS NOT NULL ORDER BY a.account, a.project")
+            .query(self.queries().partners.as_str())
             .await
             .map_err(fail)?;
         let mut partners: BTreeMap<i64, PartnerFacts> = BTreeMap::new();
@@ -47,7 +46,7 @@ impl LegacySource {
         }
 
         let referrals: Vec<(Value, Value)> = conn
-            .query("SELECT DISTINCT account, affiliatereferer FROM account2project WHERE affiliatereferer IS NOT NULL ORDER BY account")
+            .query(self.queries().referrals.as_str())
             .await
             .map_err(fail)?;
         let mut referred_by: BTreeMap<i64, i64> = BTreeMap::new();
@@ -68,7 +67,7 @@ impl LegacySource {
         }
 
         let unpaid: Vec<(Value, Value)> = conn
-            .query("SELECT account, SUM(amount) FROM affiliatereward WHERE paid IS NULL OR paid <> 'on' GROUP BY account")
+            .query(self.queries().unpaid.as_str())
             .await
             .map_err(fail)?;
         for (account, sum) in unpaid {
@@ -78,13 +77,7 @@ impl LegacySource {
         }
 
         let expenses: Vec<(Value, Value, Value)> = conn
-            .exec(
-                "SELECT s.account, c.iso, SUM(e.amount) FROM expense e JOIN subaccount s ON s.id = e.subaccount
-                 LEFT JOIN currency c ON c.id = s.currency
-                 WHERE e.cdate >= ? AND e.cdate <= ? AND s.account IN (SELECT account FROM account2project WHERE affiliatereferer IS NOT NULL)
-                 GROUP BY s.account, c.iso",
-                (from, until),
-            )
+            .exec(self.queries().expenses.as_str(), (from, until))
             .await
             .map_err(fail)?;
         let referred: BTreeSet<i64> = referred_by.keys().copied().collect();
@@ -112,7 +105,7 @@ impl LegacySource {
             message: self.url().scrub(&e.to_string()),
         };
         let mut conn = self.pool().get_conn().await.map_err(fail)?;
-        conn.query("SELECT id FROM account ORDER BY id")
+        conn.query(self.queries().all_ids.as_str())
             .await
             .map_err(fail)
     }
