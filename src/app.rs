@@ -99,6 +99,10 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
             let total = source.count(&scope).await?;
             let mut progress = Progress::new(ProgressMode::detect(quiet), "plan", total);
             let mut report = PlanReport::create(&out, &mappings)?;
+            report.legacy(
+                source.schema().shape.name(),
+                &source.out_of_scope(&scope).await?,
+            )?;
             crate::plan::run(
                 &source,
                 &scope,
@@ -245,15 +249,22 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
         Command::Status => {
             let pool = new_billing::connect(&settings.target_url, 2).await?;
             new_billing::schema::require_current(&pool).await?;
-            let legacy_total = match LegacySource::connect(&settings, 1).await {
+            let (legacy_total, out_of_scope) = match LegacySource::connect(&settings, 1).await {
                 Ok(source) => {
                     let n = source.count(&Scope::All).await.ok();
+                    let excluded = source.out_of_scope(&Scope::All).await.unwrap_or_default();
                     source.close().await;
-                    n
+                    (n, excluded)
                 }
-                Err(_) => None,
+                Err(_) => (None, Vec::new()),
             };
-            let status = crate::report::status::read(&pool, legacy_total).await?;
+            let mut status = crate::report::status::read(&pool, legacy_total).await?;
+            for row in out_of_scope {
+                *status
+                    .out_of_scope
+                    .entry(row.reason.to_owned())
+                    .or_default() += 1;
+            }
             pool.close().await;
             if json {
                 println!("{}", serde_json::to_string_pretty(&status)?);

@@ -249,7 +249,7 @@ async fn setup_creates_every_contract_column_and_is_idempotent() {
     let second = dbs.billmigrate(&["setup"]);
     assert_eq!(code(&second), 0, "{}", text(&second));
     assert!(
-        text(&second).contains("target schema is up to date (version 2)"),
+        text(&second).contains("target schema is up to date (version 3)"),
         "{}",
         text(&second)
     );

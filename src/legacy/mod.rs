@@ -13,6 +13,7 @@ pub mod partners;
 pub mod queries;
 pub mod reader;
 pub mod schema;
+pub mod schema_report;
 pub mod time;
 
 pub use model::LegacyAccount;

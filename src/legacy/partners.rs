@@ -1,6 +1,7 @@
 //! Reads the partner program from the legacy database (R6): who is a partner with which
 //! program, who referred whom, unpaid rewards, and this month's expenses of referred
 //! accounts per currency. A few grouped queries over the whole program — partners are few.
+//! Also the whole-table lists: every in-scope account id, and the out-of-scope rows.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,8 +10,9 @@ use mysql_async::Value;
 use mysql_async::prelude::*;
 
 use super::decode::{int, iso_code, money};
-use super::model::PartnerFacts;
+use super::model::{OutOfScope, PartnerFacts};
 use super::reader::{LegacyError, LegacySource};
+use crate::scope::Scope;
 
 impl LegacySource {
     /// Every partner's facts, for expenses with `from <= cdate <= until` (wall-clock times).
@@ -96,6 +98,37 @@ impl LegacySource {
         }
         let _ = conn.query_drop("COMMIT").await;
         Ok(partners.into_values().collect())
+    }
+
+    /// The account rows in `scope` the operator declared out of scope, ascending.
+    pub async fn out_of_scope(&self, scope: &Scope) -> Result<Vec<OutOfScope>, LegacyError> {
+        let Some(sql) = self.queries().out_of_scope.clone() else {
+            return Ok(Vec::new());
+        };
+        let fail = |e: mysql_async::Error| LegacyError::Read {
+            from: 0,
+            message: self.url().scrub(&e.to_string()),
+        };
+        let mut conn = self.pool().get_conn().await.map_err(fail)?;
+        let mut out = Vec::new();
+        for (lo, hi) in scope.ranges() {
+            let rows: Vec<(Value, Value)> =
+                conn.exec(sql.as_str(), (lo, hi)).await.map_err(fail)?;
+            for (id, level) in rows {
+                let Some(account_id) = int(id) else { continue };
+                let excluded_by_id = self.exclusions().ids.contains(&account_id);
+                out.push(OutOfScope {
+                    account_id,
+                    reason: if excluded_by_id {
+                        "excluded_account_id"
+                    } else {
+                        "excluded_level"
+                    },
+                    level: int(level),
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Every legacy account id, ascending (for the "all accounts decided" precondition).

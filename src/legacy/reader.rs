@@ -47,6 +47,7 @@ pub struct LegacySource {
     known: std::sync::Arc<KnownDuplicates>,
     schema: std::sync::Arc<LegacySchema>,
     queries: std::sync::Arc<Queries>,
+    exclusions: std::sync::Arc<Exclusions>,
 }
 
 impl LegacySource {
@@ -98,6 +99,7 @@ impl LegacySource {
             known: std::sync::Arc::new(known),
             schema: std::sync::Arc::new(schema),
             queries: std::sync::Arc::new(queries),
+            exclusions: std::sync::Arc::new(exclusions),
         })
     }
 
@@ -123,6 +125,10 @@ impl LegacySource {
 
     pub(super) fn queries(&self) -> &Queries {
         &self.queries
+    }
+
+    pub(super) fn exclusions(&self) -> &Exclusions {
+        &self.exclusions
     }
 
     async fn conn(&self) -> Result<Conn, mysql_async::Error> {
