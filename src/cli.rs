@@ -143,6 +143,17 @@ pub struct FixturesCli {
     /// Print nothing but errors (no progress, no summary).
     #[arg(long)]
     pub quiet: bool,
+    /// The legacy shape: legacy-schema.md's (`spec`) or real BILLmanager's (`billmanager`),
+    /// holding the same data.
+    #[arg(long, value_enum, default_value_t = FixturesShape::Spec)]
+    pub shape: FixturesShape,
+}
+
+/// `billmigrate-fixtures --shape`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FixturesShape {
+    Spec,
+    Billmanager,
 }
 
 impl FixturesCli {
@@ -155,6 +166,10 @@ impl FixturesCli {
                 .today
                 .unwrap_or_else(|| chrono::Local::now().date_naive()),
             quiet: self.quiet,
+            shape: match self.shape {
+                FixturesShape::Spec => crate::fixtures_gen::Shape::Spec,
+                FixturesShape::Billmanager => crate::fixtures_gen::Shape::Billmanager,
+            },
         }
     }
 }

@@ -385,3 +385,49 @@ async fn rows(pg: &mut sqlx::PgConnection, sql: &'static str) -> Vec<String> {
         .await
         .unwrap()
 }
+
+fn generate(dbs: &TestDbs, shape: &str) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_billmigrate-fixtures"))
+        .args([
+            "--url",
+            &dbs.legacy_url(),
+            "--accounts",
+            "400",
+            "--seed",
+            "7",
+        ])
+        .args(["--today", "2025-03-15", "--quiet", "--shape", shape])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{shape}: {}", text(&out));
+}
+
+#[tokio::test]
+async fn generated_data_plans_and_partners_identically_in_both_shapes() {
+    let spec = TestDbs::new("genspec").await;
+    let bm = TestDbs::new("genbm").await;
+    generate(&spec, "spec");
+    generate(&bm, "billmanager");
+    let (spec_dir, spec_out) = plan(&spec, &[]);
+    let (bm_dir, bm_out) = plan(&bm, &[]);
+    assert_eq!(code(&spec_out), 1, "{}", text(&spec_out));
+    assert_eq!(code(&bm_out), 1, "{}", text(&bm_out));
+    assert_eq!(summary(spec_dir.path())["legacy_shape"], "spec");
+    assert_eq!(summary(bm_dir.path())["legacy_shape"], "billmanager");
+    for report in REPORTS {
+        let (a, b) = (
+            read(&spec_dir.path().join(report)),
+            read(&bm_dir.path().join(report)),
+        );
+        assert!(a.lines().count() > 400, "{report}");
+        assert!(a == b, "{report} differs between shapes");
+    }
+    let (spec_dump, spec_partners, _) = run_everything(&spec).await;
+    let (bm_dump, bm_partners, _) = run_everything(&bm).await;
+    assert!(
+        spec_dump == bm_dump,
+        "target rows differ between shapes:\n{}",
+        diff(&spec_dump, &bm_dump)
+    );
+    assert_eq!(spec_partners, bm_partners);
+}
