@@ -349,6 +349,43 @@ async fn a_real_billmanager_database_reads_as_the_public_facts_say() {
         }
     }
 
+    // Balances move in the old billing after the move: only credited payments (status 4)
+    // are named as what explains it.
+    dbs.load_legacy_sql(
+        "UPDATE subaccount SET balance = balance + 100 WHERE id = 1001;
+         UPDATE subaccount SET balance = balance + 10 WHERE id = 1101;
+         INSERT INTO payment (id, subaccount, paymethodamount, createdate, status) VALUES
+           (3, 1001, 100.00, '2099-01-01 00:00:00', 4),
+           (4, 1001, 70.00, '2099-01-01 00:00:00', 1),
+           (5, 1101, 10.00, '2099-01-01 00:00:00', 2);",
+    )
+    .await;
+    let mut args = cfg.to_vec();
+    let verify_dir = plan_dir.path().join("v2");
+    args.extend(["verify", "--quiet", "--out", verify_dir.to_str().unwrap()]);
+    let out = dbs.billmigrate(&args);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    let balance: Vec<(String, String, String)> = csv_rows(&verify_dir.join("differences.csv"))
+        .into_iter()
+        .filter(|r| r[1] == "balance")
+        .map(|r| (r[0].clone(), r[2].clone(), r[3].clone()))
+        .collect();
+    assert_eq!(
+        balance,
+        [
+            (
+                "10".to_owned(),
+                "legacy_changed".to_owned(),
+                "220.50 UAH (credited payments since the move: 100.00 UAH)".to_owned()
+            ),
+            (
+                "11".to_owned(),
+                "legacy_changed".to_owned(),
+                "-30.00 UAH (no credited payment since the move)".to_owned()
+            ),
+        ]
+    );
+
     let mut pg = dbs.pg().await;
     assert_eq!(
         rows(&mut pg, "SELECT concat_ws('/', legacy_item_id, coalesce(period_months::text, 'NULL'), auto_renew_months) FROM billing.services ORDER BY legacy_item_id").await,

@@ -10,6 +10,7 @@ pub mod fingerprint;
 pub mod integrity;
 pub mod model;
 pub mod partners;
+pub mod payments;
 pub mod queries;
 pub mod reader;
 pub mod schema;

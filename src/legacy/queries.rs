@@ -35,6 +35,9 @@ pub struct Queries {
     pub referrals: String,
     pub unpaid: String,
     pub expenses: String,
+    /// One account's credited payments (status 4) after a time, per currency; `None` when
+    /// the database has no readable payment table.
+    pub credited_payments: Option<String>,
 }
 
 fn list(values: &[i64]) -> String {
@@ -138,7 +141,32 @@ impl Queries {
             )
         };
 
+        let payments = [
+            "payment.subaccount",
+            "payment.amount",
+            "payment.paydate",
+            "payment.status",
+        ];
+        let credited_payments = payments.iter().all(|f| s.has(f)).then(|| {
+            format!(
+                "SELECT {}, SUM({}) FROM {} p JOIN {} s ON {} = {} LEFT JOIN {} c ON {} = {} \
+                 WHERE {} = ? AND {} = 4 AND {} > ? GROUP BY {0}",
+                e("currency.iso", "c"),
+                e("payment.amount", "p"),
+                t("payment"),
+                t("subaccount"),
+                e("subaccount.id", "s"),
+                e("payment.subaccount", "p"),
+                t("currency"),
+                e("currency.id", "c"),
+                e("subaccount.currency", "s"),
+                e("subaccount.account", "s"),
+                e("payment.status", "p"),
+                e("payment.paydate", "p"),
+            )
+        });
         Ok(Queries {
+            credited_payments,
             accounts: format!(
                 "SELECT {id}, {}, {}, {} FROM {account} a WHERE {id} >= ? AND {id} <= ?{keep} \
                  ORDER BY {id} LIMIT ?",
