@@ -16,6 +16,7 @@ pub mod reader;
 pub mod schema;
 pub mod schema_report;
 pub mod time;
+pub mod tls;
 
 pub use model::LegacyAccount;
 pub use reader::LegacySource;

@@ -16,6 +16,7 @@ use super::integrity::KnownDuplicates;
 use super::model::LegacyAccount;
 use super::queries::{Exclusions, Queries};
 use super::schema::{self, LegacySchema};
+use super::tls;
 use crate::scope::Scope;
 use crate::settings::{SecretUrl, Settings};
 
@@ -58,11 +59,11 @@ impl LegacySource {
         connections: usize,
     ) -> Result<LegacySource, LegacyError> {
         let url = &settings.legacy_url;
+        let (opts, tls) = legacy_opts(url)?;
         let fail = |e: mysql_async::Error| LegacyError::Connect {
             url: url.redacted(),
-            message: url.scrub(&e.to_string()),
+            message: tls::explain(&tls, url.scrub(&e.to_string())),
         };
-        let opts = Opts::from_url(url.expose()).map_err(|e| fail(e.into()))?;
         let constraints = PoolConstraints::new(1, connections.max(1)).expect("1 <= max");
         let opts = OptsBuilder::from_opts(opts)
             .pool_opts(PoolOpts::default().with_constraints(constraints))
@@ -107,11 +108,11 @@ impl LegacySource {
     /// column is missing. Connects once, reads only `information_schema`.
     pub async fn check(settings: &Settings) -> Result<LegacySchema, LegacyError> {
         let url = &settings.legacy_url;
+        let (opts, tls) = legacy_opts(url)?;
         let fail = |e: mysql_async::Error| LegacyError::Connect {
             url: url.redacted(),
-            message: url.scrub(&e.to_string()),
+            message: tls::explain(&tls, url.scrub(&e.to_string())),
         };
-        let opts = Opts::from_url(url.expose()).map_err(|e| fail(e.into()))?;
         let mut conn = Conn::new(opts).await.map_err(fail)?;
         let schema = inspect(&mut conn, settings).await;
         let _ = conn.disconnect().await;
@@ -298,6 +299,14 @@ async fn guard_write_access(
             Ok(())
         }
     }
+}
+
+/// The driver's options for `legacy.url`, with its TLS options (`legacy::tls`).
+fn legacy_opts(url: &SecretUrl) -> Result<(Opts, tls::LegacyTls), LegacyError> {
+    tls::opts(url.expose()).map_err(|message| LegacyError::Connect {
+        url: url.redacted(),
+        message: url.scrub(&message),
+    })
 }
 
 /// Reads the operator's column names and resolves the schema.
