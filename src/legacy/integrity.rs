@@ -42,7 +42,7 @@ impl KnownDuplicates {
             // The physical table and id column (the operator may have renamed them).
             let id = schema.get(&format!("{table}.id"));
             let Some(column) = &id.column else { continue };
-            if unique.iter().any(|t| *t == id.table) && column.eq_ignore_ascii_case("id") {
+            if unique.contains(&id.table) && column.eq_ignore_ascii_case("id") {
                 continue;
             }
             let (physical, column) = (quote(&id.table), quote(column));
