@@ -3,6 +3,7 @@
 pub mod canonical;
 pub mod context;
 pub mod partners;
+pub mod records;
 pub mod rows;
 pub mod runs;
 pub mod schema;

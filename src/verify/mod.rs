@@ -17,6 +17,7 @@ use sqlx::PgPool;
 
 use crate::legacy::LegacySource;
 use crate::mappings::Mappings;
+use crate::new_billing::records::{AccountStatus, Known};
 use crate::plan::{self, Planned, Sink};
 use crate::progress::{Progress, ProgressMode};
 use crate::report::files::{private_dir, private_file};
@@ -106,7 +107,8 @@ impl Sink for VerifySink<'_> {
         for p in &chunk {
             self.seen.push(p.account.id);
             let t = target.get(&p.account.id);
-            if t.is_some_and(|t| t.ledger.as_ref().is_some_and(|l| l.0 == "migrated")) {
+            let migrated = Known::Is(AccountStatus::Migrated);
+            if t.is_some_and(|t| t.ledger.as_ref().is_some_and(|l| l.status == migrated)) {
                 self.summary.accounts_checked += 1;
             }
             let mut diffs = compare::compare(p, t, self.mappings, self.zone);
@@ -193,8 +195,8 @@ pub async fn run(
         default_language: settings.default_language,
     };
     let total = source.count(scope).await?;
-    let mut progress = Progress::new(mode, "verify", total);
-    plan::run(&source, scope, &ctx, 2000, &mut progress, &mut sink).await?;
+    let progress = Progress::new(mode, "verify", total);
+    plan::run(&source, scope, &ctx, 2000, &progress, &mut sink).await?;
     progress.finish();
     let partner_diffs = partners::check(&pool, &source, mappings, settings.legacy_timezone, scope)
         .await
