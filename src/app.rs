@@ -6,6 +6,7 @@ use std::io::Write;
 use anyhow::Context;
 
 use crate::exit::{CommandReport, Fatal, Outcome};
+use crate::legacy::LegacySource;
 use crate::mappings::Mappings;
 use crate::progress::ProgressMode;
 use crate::request::{Command, Request};
@@ -58,6 +59,14 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
         Command::Send(opts) => emit(&outbox::send(s, opts, mode, None).await?, json),
         Command::Resend(target) => emit(&outbox::resend::run(s, &target).await?, json),
         Command::Status => emit(&report::commands::status(s).await?, json),
+        Command::CheckLegacy => {
+            let schema = LegacySource::check(s).await?;
+            emit(&schema, json)?;
+            match schema.missing_message() {
+                Some(message) => Err(Fatal::Precondition(message).into()),
+                None => Ok(Outcome::Done),
+            }
+        }
     }
 }
 

@@ -36,6 +36,13 @@ pub enum TargetError {
     Unreachable { url: String, message: String },
     #[error("target database {url}: {message}")]
     Other { url: String, message: String },
+    /// TLS was asked for (`sslmode=…`) and the handshake failed: never "is it running?".
+    #[error(
+        "TLS to the target database {url} failed: {message}. With sslmode=verify-full the \
+         server's certificate must verify against sslrootcert (or the system roots) and name \
+         the URL's host; check both (never lower sslmode for a server across a network)"
+    )]
+    Tls { url: String, message: String },
 }
 
 /// Connects to the target, telling a missing database from an unreachable server.
@@ -74,7 +81,17 @@ pub async fn connect(url: &SecretUrl, max_connections: u32) -> Result<PgPool, Ta
                 db: options.get_database().unwrap_or("billing").to_owned(),
             })
         }
-        Err(e @ (sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut)) => {
+        // rustls reports a certificate that does not verify as an I/O error.
+        Err(e @ (sqlx::Error::Tls(_) | sqlx::Error::Io(_)))
+            if matches!(e, sqlx::Error::Tls(_))
+                || e.to_string().to_ascii_lowercase().contains("certificate") =>
+        {
+            Err(TargetError::Tls {
+                url: redacted,
+                message: url.scrub(&e.to_string()),
+            })
+        }
+        Err(e @ (sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut)) => {
             Err(TargetError::Unreachable {
                 url: redacted,
                 message: url.scrub(&e.to_string()),

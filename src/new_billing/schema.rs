@@ -17,6 +17,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "migration",
         include_str!("../../sql/migrations/0002_migration.sql"),
     ),
+    (
+        3,
+        "affiliate reward over 100",
+        include_str!("../../sql/migrations/0003_affiliate_reward_over_100.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {

@@ -61,6 +61,10 @@ pub async fn plan(
     let total = source.count(scope).await?;
     let progress = Progress::new(mode, "plan", total);
     let mut report = PlanReport::create(out, &mappings)?;
+    report.legacy(
+        source.schema().shape.name(),
+        &source.out_of_scope(scope).await?,
+    )?;
     crate::plan::run(&source, scope, &ctx, chunk_size, &progress, &mut report).await?;
     let elapsed = progress.finish();
     source.close().await;
@@ -136,15 +140,23 @@ impl CommandReport for Status {
 /// (unknown, not an error, when the legacy database cannot be reached).
 pub async fn status(settings: &Settings) -> anyhow::Result<Status> {
     let pool = crate::new_billing::open(&settings.target_url, 2).await?;
-    let legacy_total = match LegacySource::connect(settings, 1).await {
+    let (legacy_total, out_of_scope) = match LegacySource::connect(settings, 1).await {
         Ok(source) => {
             let n = source.count(&Scope::All).await.ok();
+            let excluded = source.out_of_scope(&Scope::All).await.unwrap_or_default();
             source.close().await;
-            n
+            (n, excluded)
         }
-        Err(_) => None,
+        Err(_) => (None, Vec::new()),
     };
     let status = super::status::read(&pool, legacy_total).await;
     pool.close().await;
-    status
+    let mut status = status?;
+    for row in out_of_scope {
+        *status
+            .out_of_scope
+            .entry(row.reason.to_owned())
+            .or_default() += 1;
+    }
+    Ok(status)
 }

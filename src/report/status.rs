@@ -26,6 +26,9 @@ pub struct Status {
     /// Legacy accounts with no `migration.accounts` row; `None` when the legacy database
     /// could not be counted.
     pub not_yet_seen: Option<i64>,
+    /// Legacy account rows the operator declared out of scope, per reason (never migrated,
+    /// never held; `plan` lists them one by one in out_of_scope.csv).
+    pub out_of_scope: BTreeMap<String, i64>,
     pub outbox: BTreeMap<String, i64>,
     pub runs: Vec<RunRow>,
 }
@@ -72,6 +75,7 @@ pub async fn read(pool: &PgPool, legacy_total: Option<u64>) -> anyhow::Result<St
         held,
         held_by_reason,
         not_yet_seen,
+        out_of_scope: BTreeMap::new(),
         outbox,
         runs,
     })
@@ -92,6 +96,9 @@ impl Status {
         );
         for (reason, n) in &self.held_by_reason {
             let _ = writeln!(out, "  held {n:>10}  {reason}");
+        }
+        for (reason, n) in &self.out_of_scope {
+            let _ = writeln!(out, "  out of scope {n:>10}  {reason}");
         }
         let outbox: Vec<String> = self
             .outbox

@@ -4,6 +4,7 @@
 
 mod compare;
 mod partners;
+mod payments;
 mod target_read;
 
 use std::collections::BTreeMap;
@@ -77,6 +78,8 @@ impl VerifySummary {
 
 struct VerifySink<'a> {
     pool: &'a PgPool,
+    /// A handle on the legacy pool (cheap clone), for the payments behind a moved balance.
+    source: LegacySource,
     mappings: &'a Mappings,
     zone: chrono_tz::Tz,
     csv: csv::Writer<std::io::BufWriter<std::fs::File>>,
@@ -123,7 +126,8 @@ impl Sink for VerifySink<'_> {
             if t.is_some_and(|t| t.ledger.as_ref().is_some_and(|l| l.status == migrated)) {
                 self.summary.accounts_checked += 1;
             }
-            let diffs = compare::compare(p, t, self.mappings, self.zone);
+            let mut diffs = compare::compare(p, t, self.mappings, self.zone);
+            payments::annotate(&mut diffs, self.pool, &self.source, self.zone).await?;
             self.record(&diffs)?;
         }
         Ok(())
@@ -188,6 +192,7 @@ pub async fn run(
     csv.write_record(["legacy_account_id", "check", "kind", "expected", "actual"])?;
     let mut sink = VerifySink {
         pool: &pool,
+        source: source.clone(),
         mappings,
         zone: settings.legacy_timezone,
         csv,
