@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod assemble;
+pub mod connect_error;
 pub mod decode;
 pub mod fingerprint;
 pub mod integrity;

@@ -67,7 +67,7 @@ impl LegacySource {
         let url = &settings.legacy_url;
         let fail = |e: mysql_async::Error| LegacyError::Connect {
             url: url.redacted(),
-            message: url.scrub(&e.to_string()),
+            message: super::connect_error::describe(url, &e),
         };
         let opts = Opts::from_url(url.expose()).map_err(|e| fail(e.into()))?;
         let constraints = PoolConstraints::new(1, connections.max(1)).expect("1 <= max");

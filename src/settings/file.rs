@@ -128,9 +128,9 @@ pub const ENV_VARS: &[(&str, &str)] = &[
 ];
 
 pub fn read(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
         file: path.to_owned(),
-        source,
+        error,
     })?;
     toml::from_str(&text).map_err(|e| ConfigError::Parse {
         file: path.to_owned(),

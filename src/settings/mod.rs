@@ -18,12 +18,17 @@ pub use secret::SecretUrl;
 pub const DEFAULT_CONFIG_FILE: &str = "billmigrate.toml";
 
 /// A configuration defect. Always fatal: exit 2.
+///
+/// Each message is the whole story, printed once: the key (or file), the cause, the fix. No
+/// variant has a `source`, so an error chain printed with `{:#}` cannot repeat the cause.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{file}: cannot read: {source}")]
+    #[error(
+        "{file}: cannot read the configuration file ({error}); check the path given to --config"
+    )]
     Read {
         file: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{file}: {message}")]
     Parse { file: PathBuf, message: String },
@@ -98,7 +103,15 @@ impl Settings {
             message,
         };
         let url = |key: &str, raw: &str, schemes: &[&str], password_var: &str| {
-            let url = SecretUrl::new(raw, env(password_var)).map_err(|m| invalid(key, m))?;
+            // The likeliest cause of an unparsable URL is a password with a character that
+            // ends the user-info part early (`#` starts a fragment, `/` a path, …).
+            let url = SecretUrl::new(raw, env(password_var)).map_err(|m| {
+                let hint = format!(
+                    "if its password contains #, @, / or ?, percent-encode them (%23, %40, %2F, \
+                     %3F) or move the password to {password_var}"
+                );
+                invalid(key, format!("{m}; {hint}"))
+            })?;
             if !schemes.contains(&url.scheme()) {
                 let message = format!("{url}: expected a {} URL", schemes.join(" or "));
                 return Err(invalid(key, message));
