@@ -59,14 +59,23 @@ impl MigrateSummary {
     }
 
     pub fn render(&self) -> String {
+        // Only a run that added services to accounts migrated earlier (a later phase) says
+        // so: "services added (phase): 0" on an ordinary run was noise.
+        let phase = if self.phase_added > 0 {
+            format!(
+                "  services added to accounts migrated earlier: {}\n",
+                self.phase_added
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "run {}: {} accounts in {:.1}s ({}/s)\n  migrated now:        {}\n  services added (phase): {} accounts\n  held:                {}\n  already done:        {}\n  services written:    {}\n  emails queued:       {}\n{}",
+            "run {}: {} accounts in {:.1}s ({}/s)\n  migrated now:        {}\n{phase}  held:                {}\n  already done:        {}\n  services written:    {}\n  emails queued:       {}\n{}",
             self.run_id,
             self.accounts_seen,
             self.elapsed().as_secs_f32(),
             self.accounts_seen * 1000 / self.elapsed_ms.max(1),
             self.migrated,
-            self.phase_added,
             self.held,
             self.skipped,
             self.services,
@@ -274,4 +283,36 @@ pub fn parse_categories(list: &str) -> Result<Vec<String>, Fatal> {
 /// Backoff before retry `attempt` (1-based) of a transiently failed batch.
 pub(crate) fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(250 * 2u64.pow(attempt.min(6)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MigrateSummary;
+
+    fn summary(phase_added: u64) -> MigrateSummary {
+        MigrateSummary {
+            run_id: 3,
+            interrupted_runs_found: 0,
+            accounts_seen: 10,
+            migrated: 8,
+            phase_added,
+            held: 2,
+            skipped: 0,
+            services: 12,
+            emails_queued: 9,
+            elapsed_ms: 1000,
+        }
+    }
+
+    #[test]
+    fn only_a_run_that_added_services_to_earlier_accounts_mentions_it() {
+        let ordinary = summary(0).render();
+        assert!(!ordinary.contains("services added"), "{ordinary}");
+        assert!(!ordinary.contains("phase"), "{ordinary}");
+        let phased = summary(4).render();
+        assert!(
+            phased.contains("  services added to accounts migrated earlier: 4\n"),
+            "{phased}"
+        );
+    }
 }
