@@ -179,7 +179,8 @@ async fn explain_tags_what_would_happen_to_a_held_accounts_rows() {
         .find(|l| l.contains("(id 9022)"))
         .unwrap_or_else(|| panic!("{s}"));
     assert!(
-        payer.contains("but its payer type 4 is not valid: the account is held until it is 1 (individual), 2 (company) or 3 (sole proprietor)")
+        payer.contains("(id 9022) would move: ")
+            && payer.contains("but its payer type 4 is not valid: the account is held until it is 1 (individual), 2 (company) or 3 (sole proprietor)")
             && payer.ends_with("[would be migrated]"),
         "{payer}"
     );

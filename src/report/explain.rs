@@ -86,6 +86,7 @@ pub fn explain(
     let mut out = String::new();
     let w = &mut out;
     let held = !d.migrates();
+    let moves = if held { "would move" } else { "moves" };
     let _ = writeln!(w, "Account {} «{}»", account.id, account.name);
     if d.migrates() {
         let _ = writeln!(
@@ -164,8 +165,8 @@ pub fn explain(
                 u.merged_into.unwrap_or_default()
             ),
         };
-        let moves = u.access.is_some();
-        let _ = writeln!(w, "  - {sentence} {}", tag(u.outcome.code(), moves, held));
+        let moving = u.access.is_some();
+        let _ = writeln!(w, "  - {sentence} {}", tag(u.outcome.code(), moving, held));
     }
 
     let _ = writeln!(w, "\nPayers");
@@ -198,7 +199,7 @@ pub fn explain(
                     ""
                 };
                 format!(
-                    "{name} moves: the most recently created payer not marked 'do not migrate' (created {}); {kind}{vat}",
+                    "{name} {moves}: the most recently created payer not marked 'do not migrate' (created {}); {kind}{vat}",
                     date_of(p.createdate)
                 )
             }
@@ -210,8 +211,8 @@ pub fn explain(
                 date_of(p.createdate)
             ),
         };
-        let moves = *outcome == PayerOutcome::Migrated;
-        let _ = writeln!(w, "  - {sentence} {}", tag(outcome.code(), moves, held));
+        let moving = *outcome == PayerOutcome::Migrated;
+        let _ = writeln!(w, "  - {sentence} {}", tag(outcome.code(), moving, held));
     }
 
     let _ = writeln!(w, "\nBalance");
@@ -284,7 +285,7 @@ pub fn explain(
         );
         let sentence = match s.outcome {
             ServiceOutcome::Migrated => format!(
-                "#{} {} {label} moves as {} product {}{}",
+                "#{} {} {label} {moves} as {} product {}{}",
                 s.seq.unwrap_or_default(),
                 s.category.as_deref().unwrap_or(""),
                 s.status.map(|x| x.as_str()).unwrap_or(""),
@@ -304,8 +305,8 @@ pub fn explain(
                 item.parent.map_or("none".into(), |p| p.to_string())
             ),
         };
-        let moves = s.seq.is_some();
-        let _ = writeln!(w, "  - {sentence} {}", tag(s.outcome.code(), moves, held));
+        let moving = s.seq.is_some();
+        let _ = writeln!(w, "  - {sentence} {}", tag(s.outcome.code(), moving, held));
     }
     out
 }
