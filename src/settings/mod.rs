@@ -133,7 +133,10 @@ impl Settings {
         let legacy_timezone = Tz::from_str(&v.legacy_timezone).map_err(|_| {
             invalid(
                 "legacy.timezone",
-                format!("{:?} is not an IANA time zone name", v.legacy_timezone),
+                format!(
+                    "{:?} is not an IANA time zone name; use one like Europe/Kyiv or UTC",
+                    v.legacy_timezone
+                ),
             )
         })?;
         let legacy_allow_write_access = match v.legacy_allow_write_access.as_deref() {
@@ -172,11 +175,17 @@ impl Settings {
             })
             .transpose()?;
         if v.tokens_ttl_hours == 0 {
-            return Err(invalid("tokens.ttl_hours", "must be at least 1".into()));
+            return Err(invalid(
+                "tokens.ttl_hours",
+                "must be a whole number of hours, at least 1 (default 168)".into(),
+            ));
         }
         let currency = v.defaults_currency.trim().to_ascii_uppercase();
         if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            let message = format!("{:?} is not a 3-letter currency code", v.defaults_currency);
+            let message = format!(
+                "{:?} is not a 3-letter currency code; use one like UAH",
+                v.defaults_currency
+            );
             return Err(invalid("defaults.currency", message));
         }
         let default_language = Language::parse_exact(&v.defaults_language).ok_or_else(|| {
