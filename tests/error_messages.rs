@@ -174,3 +174,21 @@ fn a_mistyped_postgres_port_says_nothing_listens_before_suggesting_a_start() {
          /etc/postgresql) main start` (or scripts/services)"
     );
 }
+
+#[tokio::test]
+async fn an_empty_target_database_says_to_run_setup() {
+    let dbs = common::TestDbs::new("errnosetup").await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(
+        dir.path(),
+        &["status"],
+        &[("BILLMIGRATE_TARGET_URL", &dbs.target_url())],
+    );
+    let line = first_line(&out);
+    assert!(
+        line.starts_with(
+            "error: the target database has no billmigrate schema yet, this tool needs version "
+        ) && line.ends_with(": run `billmigrate setup` first"),
+        "{line}"
+    );
+}
