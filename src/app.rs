@@ -97,17 +97,9 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
             let ctx = rules_context(&settings, &mappings);
             let source = LegacySource::connect(&settings, 2).await?;
             let total = source.count(&scope).await?;
-            let mut progress = Progress::new(ProgressMode::detect(quiet), "plan", total);
+            let progress = Progress::new(ProgressMode::detect(quiet), "plan", total);
             let mut report = PlanReport::create(&out, &mappings)?;
-            crate::plan::run(
-                &source,
-                &scope,
-                &ctx,
-                chunk_size,
-                &mut progress,
-                &mut report,
-            )
-            .await?;
+            crate::plan::run(&source, &scope, &ctx, chunk_size, &progress, &mut report).await?;
             let elapsed = progress.finish();
             source.close().await;
             let summary = report.finish()?;

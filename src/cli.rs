@@ -225,9 +225,6 @@ impl Cli {
                         .transpose()?,
                     batch_size,
                     workers,
-                    skew_account: std::env::var("BILLMIGRATE_FAULT_SKEW_BALANCE")
-                        .ok()
-                        .and_then(|v| v.parse().ok()),
                 })
             }
             CliCommand::Status => Command::Status,

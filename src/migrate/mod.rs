@@ -7,6 +7,7 @@ mod retry;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -33,9 +34,6 @@ pub struct MigrateOptions {
     pub categories: Option<Vec<String>>,
     pub batch_size: usize,
     pub workers: usize,
-    /// Test-only fault injection (see docs/reliability.md).
-    #[serde(skip)]
-    pub skew_account: Option<i64>,
 }
 
 /// What a `migrate` run did.
@@ -108,6 +106,10 @@ struct Dispatch {
 }
 
 impl Sink for Dispatch {
+    fn counts_progress(&self) -> bool {
+        true
+    }
+
     async fn accept(&mut self, chunk: Vec<Planned>) -> anyhow::Result<()> {
         self.dispatched += chunk.len() as u64;
         if self.dispatched >= self.next_analyze {
@@ -158,14 +160,20 @@ pub async fn run(
         categories,
         run_id: run.id,
         default_language: settings.default_language,
-        skew_account: opts.skew_account,
     });
+
+    let total = source.count(&opts.scope).await?;
+    // Counted by the writers as batches commit (or their accounts are held), so the bar
+    // never runs ahead of what is really in the target.
+    let progress = Progress::new(mode, "migrate", total);
+    let held_so_far = Arc::new(AtomicU64::new(0));
 
     let (tx, rx) = mpsc::channel::<Vec<Planned>>(workers);
     let rx = Arc::new(Mutex::new(rx));
     let mut tasks = JoinSet::new();
     for _ in 0..workers {
         let (rx, pool, ctx) = (rx.clone(), pool.clone(), ctx.clone());
+        let (progress, held_so_far) = (progress.clone(), held_so_far.clone());
         tasks.spawn(async move {
             let mut total = BatchCounts::default();
             loop {
@@ -173,8 +181,13 @@ pub async fn run(
                 let Some(batch) = batch else {
                     return Ok::<_, anyhow::Error>(total);
                 };
-                match retry::write_batch_reliably(&pool, batch, &ctx).await {
-                    Ok(c) => total += c,
+                let n = batch.len() as u64;
+                match retry::write_batch_reliably(&pool, batch, &ctx, &progress).await {
+                    Ok(c) => {
+                        total += c;
+                        let held = held_so_far.fetch_add(c.held, Ordering::Relaxed) + c.held;
+                        progress.advance(n, || format!("{held} held"));
+                    }
                     Err(e) => {
                         // Stop the reader feeding batches nobody should write any more.
                         rx.lock().await.close();
@@ -187,8 +200,6 @@ pub async fn run(
     // Only the workers hold the receiver: when they all stop, sending fails at once.
     drop(rx);
 
-    let total = source.count(&opts.scope).await?;
-    let mut progress = Progress::new(mode, "migrate", total);
     let rules_ctx = RulesContext {
         mappings: &mappings,
         default_currency: &settings.default_currency,
@@ -205,7 +216,7 @@ pub async fn run(
         &opts.scope,
         &rules_ctx,
         opts.batch_size,
-        &mut progress,
+        &progress,
         &mut dispatch,
     )
     .await;

@@ -81,12 +81,9 @@ pub async fn write_new_accounts(
     let (mut l_client, mut l_amount, mut l_currency, mut l_memo) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for p in fresh {
-        let Some(mut amount) = p.decision.opening_entry() else {
+        let Some(amount) = p.decision.opening_entry() else {
             continue;
         };
-        if ctx.skew_account == Some(p.account.id) {
-            amount += rust_decimal::Decimal::new(1, 2);
-        }
         l_client.push(client_of(p.account.id));
         l_amount.push(amount);
         l_currency.push(p.decision.balance.currency.clone().unwrap_or_default());

@@ -188,8 +188,8 @@ pub async fn run(
         default_language: settings.default_language,
     };
     let total = source.count(scope).await?;
-    let mut progress = Progress::new(mode, "verify", total);
-    plan::run(&source, scope, &ctx, 2000, &mut progress, &mut sink).await?;
+    let progress = Progress::new(mode, "verify", total);
+    plan::run(&source, scope, &ctx, 2000, &progress, &mut sink).await?;
     progress.finish();
     let partner_diffs = partners::check(&pool, &source, mappings, settings.legacy_timezone, scope)
         .await
