@@ -298,7 +298,7 @@ pub(crate) fn backoff(attempt: u32) -> Duration {
 
 #[cfg(test)]
 mod tests {
-    use super::MigrateSummary;
+    use crate::migrate::MigrateSummary;
 
     fn summary(phase_added: u64) -> MigrateSummary {
         MigrateSummary {
