@@ -192,3 +192,29 @@ async fn an_empty_target_database_says_to_run_setup() {
         "{line}"
     );
 }
+
+#[test]
+fn an_unknown_key_names_file_line_and_where_every_key_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("billmigrate.toml"),
+        "[legacy]\nurll = \"x\"\n",
+    )
+    .unwrap();
+    let line = first_line(&run_in(dir.path(), &["status"], &[]));
+    assert_eq!(
+        line,
+        "error: billmigrate.toml: line 2: unknown field `urll`, expected one of `url`, \
+         `timezone`, `allow_write_access` (billmigrate.example.toml shows every key)"
+    );
+}
+
+#[test]
+fn a_value_that_is_no_url_at_all_shows_what_one_looks_like() {
+    let line = status_with(&[("BILLMIGRATE_LEGACY_URL", "billmgr")]);
+    assert_eq!(
+        line,
+        "error: legacy.url: not a URL (relative URL without a base); write it like \
+         mysql://user@host/name"
+    );
+}

@@ -132,9 +132,19 @@ pub fn read(path: &Path) -> Result<FileConfig, ConfigError> {
         file: path.to_owned(),
         error,
     })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Parse {
-        file: path.to_owned(),
-        message: e.to_string().trim_end().replace('\n', " "),
+    toml::from_str(&text).map_err(|e| {
+        // toml's Display draws the line with a caret over several lines; one line is enough.
+        let line = e
+            .span()
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        let at = line.map_or_else(String::new, |n| format!("line {n}: "));
+        ConfigError::Parse {
+            file: path.to_owned(),
+            message: format!(
+                "{at}{} (billmigrate.example.toml shows every key)",
+                e.message().trim_end()
+            ),
+        }
     })
 }
 

@@ -106,10 +106,14 @@ impl Settings {
             // The likeliest cause of an unparsable URL is a password with a character that
             // ends the user-info part early (`#` starts a fragment, `/` a path, …).
             let url = SecretUrl::new(raw, env(password_var)).map_err(|m| {
-                let hint = format!(
-                    "if its password contains #, @, / or ?, percent-encode them (%23, %40, %2F, \
-                     %3F) or move the password to {password_var}"
-                );
+                let hint = if raw.contains("://") {
+                    format!(
+                        "if its password contains #, @, / or ?, percent-encode them (%23, %40, \
+                         %2F, %3F) or move the password to {password_var}"
+                    )
+                } else {
+                    format!("write it like {}://user@host/name", schemes[0])
+                };
                 invalid(key, format!("{m}; {hint}"))
             })?;
             if !schemes.contains(&url.scheme()) {
