@@ -22,7 +22,7 @@ use crate::settings::SecretUrl;
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
     #[error(
-        "target database {url} does not exist; create it first, e.g. `createdb -h {host} -p {port} -U {user} {db}`"
+        "target database {url} does not exist; create it first, e.g. `createdb -h {host} -p {port} -U {user} {db}`, then run `billmigrate setup`"
     )]
     MissingDatabase {
         url: String,
