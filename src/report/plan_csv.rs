@@ -15,7 +15,7 @@ use super::files::{private_dir, private_file};
 use super::summary::PlanSummary;
 use crate::mappings::Mappings;
 use crate::plan::{Planned, Sink};
-use crate::rules::{Decision, permissions_of};
+use crate::rules::{Decision, UserOutcome, permissions_of};
 
 type Csv = csv::Writer<BufWriter<File>>;
 
@@ -123,9 +123,10 @@ impl<'m> PlanReport<'m> {
             .as_ref()
             .and_then(|p| p.email.clone())
             .or_else(|| {
+                // The owner row, not a row with the owner's id: a damaged table may repeat ids.
                 d.users
                     .iter()
-                    .find(|u| Some(u.legacy_user_id) == primary_id)
+                    .find(|u| u.outcome == UserOutcome::Owner)
                     .map(|u| u.email.clone())
             })
             .unwrap_or_default();
