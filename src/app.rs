@@ -237,13 +237,14 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
         Command::Status => {
             let pool = new_billing::connect(&settings.target_url, 2).await?;
             new_billing::schema::require_current(&pool).await?;
+            // status still reports without the legacy side, and says why it could not count.
             let legacy_total = match LegacySource::connect(&settings, 1).await {
                 Ok(source) => {
-                    let n = source.count(&Scope::All).await.ok();
+                    let n = source.count(&Scope::All).await.map_err(|e| e.to_string());
                     source.close().await;
                     n
                 }
-                Err(_) => None,
+                Err(e) => Err(e.to_string()),
             };
             let status = crate::report::status::read(&pool, legacy_total).await?;
             pool.close().await;

@@ -43,11 +43,14 @@ pub struct Status {
     /// Legacy accounts with no `migration.accounts` row; `None` when the legacy database
     /// could not be counted.
     pub not_yet_seen: Option<i64>,
+    /// Why the legacy accounts could not be counted.
+    pub legacy_error: Option<String>,
     pub outbox: BTreeMap<String, i64>,
     pub runs: Vec<RunRow>,
 }
 
-pub async fn read(pool: &PgPool, legacy_total: Option<u64>) -> anyhow::Result<Status> {
+/// `legacy_total` is the number of legacy accounts, or why they could not be counted.
+pub async fn read(pool: &PgPool, legacy_total: Result<u64, String>) -> anyhow::Result<Status> {
     let by_status: Vec<(String, i64)> =
         sqlx::query_as("SELECT status, count(*) FROM migration.accounts GROUP BY status")
             .fetch_all(pool)
@@ -96,13 +99,18 @@ pub async fn read(pool: &PgPool, legacy_total: Option<u64>) -> anyhow::Result<St
     })
     .collect();
     let (migrated, held) = (count("migrated"), count("held"));
-    let not_yet_seen = legacy_total.map(|t| (t as i64 - migrated - held).max(0));
+    let not_yet_seen = legacy_total
+        .as_ref()
+        .ok()
+        .map(|t| (*t as i64 - migrated - held).max(0));
+    let legacy_error = legacy_total.err();
     Ok(Status {
         migrated,
         held,
         held_by_reason,
         first_held,
         not_yet_seen,
+        legacy_error,
         outbox,
         runs,
     })
@@ -111,15 +119,15 @@ pub async fn read(pool: &PgPool, legacy_total: Option<u64>) -> anyhow::Result<St
 impl Status {
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let seen = self
-            .not_yet_seen
-            .map_or("unknown (legacy database not reachable)".into(), |n| {
-                n.to_string()
-            });
+        let seen = match (self.not_yet_seen, &self.legacy_error) {
+            (Some(n), _) => format!(", {n} not yet seen"),
+            (None, Some(why)) => format!("; not yet seen: unknown, {why}"),
+            (None, None) => "; not yet seen: unknown".to_owned(),
+        };
         let _ = writeln!(
             out,
-            "accounts: {} migrated, {} held, {} not yet seen",
-            self.migrated, self.held, seen
+            "accounts: {} migrated, {} held{seen}",
+            self.migrated, self.held
         );
         if !self.held_by_reason.is_empty() {
             let _ = writeln!(
