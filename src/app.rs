@@ -113,6 +113,12 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
                     elapsed.as_secs_f64(),
                     summary.accounts as f64 / elapsed.as_secs_f64().max(1e-3)
                 );
+                if summary.held() > 0 {
+                    println!(
+                        "next: `billmigrate explain ID` says in words why an account is held \
+                         (the ids are in accounts.csv, decision hold); fix the old billing, then plan again"
+                    );
+                }
             }
             Ok(if summary.held() > 0 {
                 Outcome::NeedsAttention

@@ -101,6 +101,10 @@ async fn held_accounts_show_the_chosen_primary_and_holds_apart_from_warnings() {
     let warnings_at = summary.find("warnings on migrating accounts (an account can have several):");
     assert!(holds_at.is_some() && warnings_at > holds_at, "{summary}");
     assert!(!summary.contains("top reasons"), "{summary}");
+    assert!(
+        summary.contains("\nnext: `billmigrate explain ID` says in words why"),
+        "{summary}"
+    );
     let json: serde_json::Value =
         serde_json::from_str(&read(&dir.path().join("summary.json"))).unwrap();
     let with = |column: &str, code: &str| {

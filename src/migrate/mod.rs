@@ -86,7 +86,13 @@ impl MigrateSummary {
             } else {
                 String::new()
             }
-        )
+        ) + if self.held > 0 {
+            "next: `billmigrate status` counts the held accounts by reason, `billmigrate explain \
+             ID` says why one is held; fix the old billing and run migrate again (held accounts \
+             are retried)\n"
+        } else {
+            ""
+        }
     }
 }
 
@@ -319,6 +325,10 @@ mod tests {
     fn only_a_run_that_added_services_to_earlier_accounts_mentions_it() {
         let ordinary = summary(0).render();
         assert!(!ordinary.contains("services added"), "{ordinary}");
+        assert!(
+            ordinary.ends_with("(held accounts are retried)\n"),
+            "{ordinary}"
+        );
         assert!(!ordinary.contains("phase"), "{ordinary}");
         let phased = summary(4).render();
         assert!(
