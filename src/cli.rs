@@ -43,6 +43,9 @@ pub enum CliCommand {
         #[arg(long, default_value_t = 2000, value_name = "N")]
         chunk_size: usize,
     },
+    /// Check the legacy database's columns against every field the tool reads and print
+    /// field → table.column, type and found / fallback / missing (exit 2 when one is missing).
+    CheckLegacy,
     /// The decision trail of one account in plain language, with every reason code.
     Explain {
         /// The legacy account id (client number).
@@ -141,6 +144,17 @@ pub struct FixturesCli {
     /// Print nothing but errors (no progress, no summary).
     #[arg(long)]
     pub quiet: bool,
+    /// The legacy shape: legacy-schema.md's (`spec`) or real BILLmanager's (`billmanager`),
+    /// holding the same data.
+    #[arg(long, value_enum, default_value_t = FixturesShape::Spec)]
+    pub shape: FixturesShape,
+}
+
+/// `billmigrate-fixtures --shape`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FixturesShape {
+    Spec,
+    Billmanager,
 }
 
 impl FixturesCli {
@@ -153,6 +167,10 @@ impl FixturesCli {
                 .today
                 .unwrap_or_else(|| chrono::Local::now().date_naive()),
             quiet: self.quiet,
+            shape: match self.shape {
+                FixturesShape::Spec => crate::fixtures_gen::Shape::Spec,
+                FixturesShape::Billmanager => crate::fixtures_gen::Shape::Billmanager,
+            },
         }
     }
 }
@@ -206,6 +224,7 @@ impl Cli {
                 }
             }
             CliCommand::Explain { account_id } => Command::Explain { account_id },
+            CliCommand::CheckLegacy => Command::CheckLegacy,
             CliCommand::Migrate {
                 scope,
                 categories,

@@ -3,6 +3,7 @@
 pub mod canonical;
 pub mod context;
 pub mod partners;
+pub mod records;
 pub mod rows;
 pub mod runs;
 pub mod schema;
@@ -35,9 +36,24 @@ pub enum TargetError {
     Unreachable { url: String, message: String },
     #[error("target database {url}: {message}")]
     Other { url: String, message: String },
+    /// TLS was asked for (`sslmode=…`) and the handshake failed: never "is it running?".
+    #[error(
+        "TLS to the target database {url} failed: {message}. With sslmode=verify-full the \
+         server's certificate must verify against sslrootcert (or the system roots) and name \
+         the URL's host; check both (never lower sslmode for a server across a network)"
+    )]
+    Tls { url: String, message: String },
 }
 
 const START_PG: &str = "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` (or scripts/services)";
+
+/// The one way a command opens the new billing: connected, and its schema checked to be the
+/// one this tool writes (`setup` has run).
+pub async fn open(url: &SecretUrl, max_connections: u32) -> anyhow::Result<PgPool> {
+    let pool = connect(url, max_connections).await?;
+    schema::require_current(&pool).await?;
+    Ok(pool)
+}
 
 /// Connects to the target, telling a missing database from an unreachable server.
 pub async fn connect(url: &SecretUrl, max_connections: u32) -> Result<PgPool, TargetError> {
@@ -96,7 +112,17 @@ pub async fn connect(url: &SecretUrl, max_connections: u32) -> Result<PgPool, Ta
                 ),
             })
         }
-        Err(e @ (sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut)) => {
+        // rustls reports a certificate that does not verify as an I/O error.
+        Err(e @ (sqlx::Error::Tls(_) | sqlx::Error::Io(_)))
+            if matches!(e, sqlx::Error::Tls(_))
+                || e.to_string().to_ascii_lowercase().contains("certificate") =>
+        {
+            Err(TargetError::Tls {
+                url: redacted,
+                message: url.scrub(&e.to_string()),
+            })
+        }
+        Err(e @ (sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut)) => {
             Err(TargetError::Unreachable {
                 url: redacted,
                 message: format!(

@@ -17,6 +17,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "migration",
         include_str!("../../sql/migrations/0002_migration.sql"),
     ),
+    (
+        3,
+        "affiliate reward over 100",
+        include_str!("../../sql/migrations/0003_affiliate_reward_over_100.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {
@@ -97,4 +102,29 @@ pub async fn require_current(pool: &PgPool) -> anyhow::Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// `setup`: creates or upgrades the target schema.
+pub async fn run(settings: &crate::settings::Settings) -> anyhow::Result<SetupReport> {
+    let pool = super::connect(&settings.target_url, 1).await?;
+    let report = setup(&pool).await;
+    pool.close().await;
+    report
+}
+
+impl crate::exit::CommandReport for SetupReport {
+    fn text(&self) -> String {
+        if self.applied.is_empty() {
+            format!(
+                "target schema is up to date (version {})\n",
+                latest_version()
+            )
+        } else {
+            format!("applied target schema migrations {:?}\n", self.applied)
+        }
+    }
+
+    fn outcome(&self) -> crate::exit::Outcome {
+        crate::exit::Outcome::Done
+    }
 }

@@ -201,6 +201,30 @@ impl<'m> PlanReport<'m> {
     }
 
     /// Flushes the CSV files and writes summary.json.
+    /// Names the legacy shape in summary.json and lists the out-of-scope account rows in
+    /// out_of_scope.csv (`legacy_account_id, reason, level`; only the header when none), so
+    /// no account row leaves a plan unaccounted for.
+    pub fn legacy(
+        &mut self,
+        shape: &'static str,
+        out_of_scope: &[crate::legacy::model::OutOfScope],
+    ) -> anyhow::Result<()> {
+        self.summary.legacy_shape = Some(shape);
+        self.summary.out_of_scope = out_of_scope.len() as u64;
+        let mut w = open(
+            &self.dir,
+            "out_of_scope.csv",
+            &["legacy_account_id", "reason", "level"],
+        )?;
+        for row in out_of_scope {
+            let level = row.level.map(|l| l.to_string()).unwrap_or_default();
+            w.write_record([row.account_id.to_string().as_str(), row.reason, &level])
+                .context("writing out_of_scope.csv")?;
+        }
+        w.flush().context("flushing out_of_scope.csv")?;
+        Ok(())
+    }
+
     pub fn finish(mut self) -> anyhow::Result<PlanSummary> {
         for w in [
             &mut self.accounts,

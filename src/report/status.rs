@@ -45,6 +45,9 @@ pub struct Status {
     pub not_yet_seen: Option<i64>,
     /// Why the legacy accounts could not be counted.
     pub legacy_error: Option<String>,
+    /// Legacy account rows the operator declared out of scope, per reason (never migrated,
+    /// never held; `plan` lists them one by one in out_of_scope.csv).
+    pub out_of_scope: BTreeMap<String, i64>,
     pub outbox: BTreeMap<String, i64>,
     pub runs: Vec<RunRow>,
 }
@@ -111,6 +114,7 @@ pub async fn read(pool: &PgPool, legacy_total: Result<u64, String>) -> anyhow::R
         first_held,
         not_yet_seen,
         legacy_error,
+        out_of_scope: BTreeMap::new(),
         outbox,
         runs,
     })
@@ -138,6 +142,9 @@ impl Status {
         }
         for (reason, n) in &self.held_by_reason {
             let _ = writeln!(out, "  held {n:>10}  {reason}");
+        }
+        for (reason, n) in &self.out_of_scope {
+            let _ = writeln!(out, "  out of scope {n:>10}  {reason}");
         }
         let outbox: Vec<String> = self
             .outbox

@@ -30,6 +30,10 @@ pub struct PlanSummary {
     /// Opening-balance entries per currency (migrating accounts only).
     #[serde(with = "decimal_map")]
     pub opening_balance: BTreeMap<String, Decimal>,
+    /// The legacy database shape the schema check recognised (`spec` / `billmanager`).
+    pub legacy_shape: Option<&'static str>,
+    /// Account rows the operator declared out of scope (listed in out_of_scope.csv).
+    pub out_of_scope: u64,
 }
 
 mod decimal_map {
@@ -100,6 +104,13 @@ impl PlanSummary {
             self.count("migrate"),
             self.count("hold")
         );
+        if self.out_of_scope > 0 {
+            let _ = writeln!(
+                out,
+                "{} account rows out of scope (legacy.exclude_*; listed in out_of_scope.csv)",
+                self.out_of_scope
+            );
+        }
         // Two lists: a warning never stops an account, a hold always does, and a count of
         // 870 warnings above 511 holds read as if the warnings mattered more.
         let lists = [

@@ -35,6 +35,8 @@ struct Legacy {
     url: Option<String>,
     timezone: Option<String>,
     allow_write_access: Option<bool>,
+    exclude_account_ids: Option<Vec<i64>>,
+    exclude_levels: Option<Vec<i64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -90,6 +92,8 @@ pub struct Values {
     pub legacy_url: String,
     pub legacy_timezone: String,
     pub legacy_allow_write_access: Option<String>,
+    pub legacy_exclude_account_ids: Vec<i64>,
+    pub legacy_exclude_levels: Vec<i64>,
     pub target_url: String,
     pub mappings_dir: String,
     pub mail_transport: String,
@@ -163,6 +167,8 @@ impl FileConfig {
                 .unwrap_or_else(|| "UTC".into()),
             legacy_allow_write_access: var("legacy.allow_write_access")
                 .or(self.legacy.allow_write_access.map(|b| b.to_string())),
+            legacy_exclude_account_ids: self.legacy.exclude_account_ids.unwrap_or_default(),
+            legacy_exclude_levels: self.legacy.exclude_levels.unwrap_or_default(),
             target_url: pick("target.url", self.target.url)
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/billing".into()),
             mappings_dir: pick("mappings.dir", self.mappings.dir)

@@ -63,6 +63,10 @@ pub struct Settings {
     pub legacy_timezone: Tz,
     /// Accept a legacy user that can write (with a loud warning) instead of refusing it.
     pub legacy_allow_write_access: bool,
+    /// Legacy account ids that are not clients (out of scope, listed, never migrated).
+    pub legacy_exclude_account_ids: Vec<i64>,
+    /// Legacy `account.level` values that are not clients (provider's own, client groups).
+    pub legacy_exclude_levels: Vec<i64>,
     pub target_url: SecretUrl,
     pub mappings_dir: PathBuf,
     pub mail: MailSettings,
@@ -212,6 +216,8 @@ impl Settings {
             legacy_url,
             legacy_timezone,
             legacy_allow_write_access,
+            legacy_exclude_account_ids: v.legacy_exclude_account_ids,
+            legacy_exclude_levels: v.legacy_exclude_levels,
             target_url,
             mappings_dir: PathBuf::from(v.mappings_dir),
             mail: MailSettings {
