@@ -62,7 +62,7 @@ impl LegacySource {
         let (opts, tls) = legacy_opts(url)?;
         let fail = |e: mysql_async::Error| LegacyError::Connect {
             url: url.redacted(),
-            message: tls::explain(&tls, url.scrub(&e.to_string())),
+            message: tls::explain(&tls, super::connect_error::describe(url, &e)),
         };
         let constraints = PoolConstraints::new(1, connections.max(1)).expect("1 <= max");
         let opts = OptsBuilder::from_opts(opts)

@@ -34,8 +34,14 @@ impl CommandReport for PlanRun {
     fn text(&self) -> String {
         let seconds = self.elapsed.as_secs_f64();
         let per_second = self.summary.accounts * 1000 / (self.elapsed.as_millis() as u64).max(1);
+        let next = if self.summary.held() > 0 {
+            "next: `billmigrate explain ID` says in words why an account is held (the ids are \
+             in accounts.csv, decision hold); fix the old billing, then plan again\n"
+        } else {
+            ""
+        };
         format!(
-            "{}reports written to {} in {seconds:.1}s ({per_second} accounts/s)\n",
+            "{}reports written to {} in {seconds:.1}s ({per_second} accounts/s)\n{next}",
             self.summary.render(),
             self.out.display(),
         )
@@ -140,14 +146,15 @@ impl CommandReport for Status {
 /// (unknown, not an error, when the legacy database cannot be reached).
 pub async fn status(settings: &Settings) -> anyhow::Result<Status> {
     let pool = crate::new_billing::open(&settings.target_url, 2).await?;
+    // status still reports without the legacy side, and says why it could not count.
     let (legacy_total, out_of_scope) = match LegacySource::connect(settings, 1).await {
         Ok(source) => {
-            let n = source.count(&Scope::All).await.ok();
+            let n = source.count(&Scope::All).await.map_err(|e| e.to_string());
             let excluded = source.out_of_scope(&Scope::All).await.unwrap_or_default();
             source.close().await;
             (n, excluded)
         }
-        Err(_) => (None, Vec::new()),
+        Err(e) => (Err(e.to_string()), Vec::new()),
     };
     let status = super::status::read(&pool, legacy_total).await;
     pool.close().await;

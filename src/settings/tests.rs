@@ -93,7 +93,7 @@ fn invalid_values_name_their_key() {
     let cases: &[(&str, &str)] = &[
         (
             "[legacy]\ntimezone = \"Mars/Base\"\n",
-            "legacy.timezone: \"Mars/Base\" is not an IANA time zone name",
+            "legacy.timezone: \"Mars/Base\" is not an IANA time zone name; use one like Europe/Kyiv or UTC",
         ),
         (
             "[cutoff]\ndate = \"09.02.2023\"\n",
@@ -101,11 +101,11 @@ fn invalid_values_name_their_key() {
         ),
         (
             "[tokens]\nttl_hours = 0\n",
-            "tokens.ttl_hours: must be at least 1",
+            "tokens.ttl_hours: must be a whole number of hours, at least 1 (default 168)",
         ),
         (
             "[defaults]\ncurrency = \"hryvnia\"\n",
-            "defaults.currency: \"hryvnia\" is not a 3-letter currency code",
+            "defaults.currency: \"hryvnia\" is not a 3-letter currency code; use one like UAH",
         ),
         (
             "[defaults]\nlanguage = \"de\"\n",
