@@ -286,7 +286,19 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
             let ctx = rules_context(&settings, &mappings);
             let source = LegacySource::connect(&settings, 1).await?;
             let account = source.read_account(account_id).await?;
+            let excluded = match account {
+                None => source.why_out_of_scope(account_id).await?,
+                Some(_) => None,
+            };
             source.close().await;
+            if let Some(row) = excluded {
+                println!(
+                    "Account {account_id} is out of scope ({}; legacy.exclude_account_ids / \
+                     legacy.exclude_levels): it is never migrated nor held.",
+                    row.reason
+                );
+                return Ok(Outcome::Done);
+            }
             let Some(account) = account else {
                 return Err(Fatal::Usage(format!(
                     "account {account_id} does not exist in the legacy database"

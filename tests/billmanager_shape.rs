@@ -315,6 +315,15 @@ async fn a_real_billmanager_database_reads_as_the_public_facts_say() {
         .map(|r| r[0].clone())
         .collect();
     assert_eq!(ids, ["10", "11", "12"]);
+    let mut args = cfg.to_vec();
+    args.extend(["explain", "2"]);
+    let out = dbs.billmigrate(&args);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(
+        text(&out).contains("Account 2 is out of scope (excluded_level"),
+        "{}",
+        text(&out)
+    );
     let s = summary(plan_dir.path());
     assert_eq!(
         (s["legacy_shape"].as_str(), s["out_of_scope"].as_u64()),
