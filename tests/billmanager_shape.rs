@@ -166,6 +166,28 @@ async fn check_legacy_names_a_missing_column_and_takes_the_operators_names() {
         "{table}"
     );
     assert!(table.contains("integer flag: 1 is on"), "{table}");
+    let json = dbs.billmigrate(&["check-legacy", "--json"]);
+    assert_eq!(code(&json), 0, "{}", text(&json));
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["shape"], "billmanager");
+    let affiliate = json["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "account2project.affiliate")
+        .unwrap();
+    assert_eq!(
+        (
+            &affiliate["column"],
+            &affiliate["status"],
+            &affiliate["detail"]
+        ),
+        (
+            &serde_json::json!("affiliateprogram"),
+            &serde_json::json!("found"),
+            &serde_json::json!("billmanager")
+        )
+    );
 
     let mut my = dbs.mysql().await;
     use mysql_async::prelude::*;
