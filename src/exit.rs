@@ -22,6 +22,25 @@ impl Outcome {
     }
 }
 
+/// What a command that ran hands back: its one-screen summary, the same as JSON, and how it
+/// ended. `app` prints it one way for every command.
+pub trait CommandReport: serde::Serialize {
+    /// The one-screen summary (ends with a newline).
+    fn text(&self) -> String;
+    fn outcome(&self) -> Outcome;
+}
+
+impl Outcome {
+    /// `NeedsAttention` when `look` is true.
+    pub fn attention_if(look: bool) -> Outcome {
+        if look {
+            Outcome::NeedsAttention
+        } else {
+            Outcome::Done
+        }
+    }
+}
+
 /// The exit code of a command that could not run.
 pub const COULD_NOT_RUN: u8 = 2;
 

@@ -142,3 +142,21 @@ impl LegacySchema {
         out
     }
 }
+
+impl serde::Serialize for LegacySchema {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_json().serialize(serializer)
+    }
+}
+
+/// `check-legacy`'s report; a missing required column is not an outcome but a refusal
+/// (exit 2), which `app` raises after printing the table.
+impl crate::exit::CommandReport for LegacySchema {
+    fn text(&self) -> String {
+        self.render()
+    }
+
+    fn outcome(&self) -> crate::exit::Outcome {
+        crate::exit::Outcome::Done
+    }
+}

@@ -22,7 +22,6 @@ use crate::new_billing::context::{BatchCounts, WriteContext};
 use crate::new_billing::runs::Run;
 use crate::plan::{self, Planned, Sink};
 use crate::progress::{Progress, ProgressMode};
-use crate::rules::RulesContext;
 use crate::scope::Scope;
 use crate::settings::Settings;
 
@@ -128,8 +127,7 @@ pub async fn run(
 ) -> anyhow::Result<MigrateSummary> {
     let workers = opts.workers.max(1);
     // The writers, the run record and the statistics refresh.
-    let pool = crate::new_billing::connect(&settings.target_url, workers as u32 + 2).await?;
-    crate::new_billing::schema::require_current(&pool).await?;
+    let pool = crate::new_billing::open(&settings.target_url, workers as u32 + 2).await?;
     let source = LegacySource::connect(settings, 2).await?;
     let args = serde_json::to_value(&opts)?;
     let (run, interrupted) = Run::start(&pool, "migrate", args)
@@ -191,11 +189,7 @@ pub async fn run(
     // Only the workers hold the receiver: when they all stop, sending fails at once.
     drop(rx);
 
-    let rules_ctx = RulesContext {
-        mappings: &mappings,
-        default_currency: &settings.default_currency,
-        default_language: settings.default_language,
-    };
+    let rules_ctx = plan::rules_context(settings, &mappings);
     let mut dispatch = Dispatch {
         tx,
         pool: pool.clone(),
@@ -285,4 +279,14 @@ pub fn parse_categories(list: &str) -> Result<Vec<String>, Fatal> {
 /// Backoff before retry `attempt` (1-based) of a transiently failed batch.
 pub(crate) fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(250 * 2u64.pow(attempt.min(6)))
+}
+
+impl crate::exit::CommandReport for MigrateSummary {
+    fn text(&self) -> String {
+        self.render()
+    }
+
+    fn outcome(&self) -> crate::exit::Outcome {
+        crate::exit::Outcome::attention_if(self.held > 0)
+    }
 }

@@ -46,6 +46,14 @@ pub enum TargetError {
 }
 
 /// Connects to the target, telling a missing database from an unreachable server.
+/// The one way a command opens the new billing: connected, and its schema checked to be the
+/// one this tool writes (`setup` has run).
+pub async fn open(url: &SecretUrl, max_connections: u32) -> anyhow::Result<PgPool> {
+    let pool = connect(url, max_connections).await?;
+    schema::require_current(&pool).await?;
+    Ok(pool)
+}
+
 pub async fn connect(url: &SecretUrl, max_connections: u32) -> Result<PgPool, TargetError> {
     let redacted = url.redacted();
     let options = PgConnectOptions::from_str(url.expose()).map_err(|e| TargetError::Other {

@@ -99,3 +99,28 @@ pub async fn require_current(pool: &PgPool) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `setup`: creates or upgrades the target schema.
+pub async fn run(settings: &crate::settings::Settings) -> anyhow::Result<SetupReport> {
+    let pool = super::connect(&settings.target_url, 1).await?;
+    let report = setup(&pool).await;
+    pool.close().await;
+    report
+}
+
+impl crate::exit::CommandReport for SetupReport {
+    fn text(&self) -> String {
+        if self.applied.is_empty() {
+            format!(
+                "target schema is up to date (version {})\n",
+                latest_version()
+            )
+        } else {
+            format!("applied target schema migrations {:?}\n", self.applied)
+        }
+    }
+
+    fn outcome(&self) -> crate::exit::Outcome {
+        crate::exit::Outcome::Done
+    }
+}

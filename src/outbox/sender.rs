@@ -46,6 +46,16 @@ pub struct SendSummary {
     pub seconds: f64,
 }
 
+impl crate::exit::CommandReport for SendSummary {
+    fn text(&self) -> String {
+        self.render()
+    }
+
+    fn outcome(&self) -> crate::exit::Outcome {
+        crate::exit::Outcome::attention_if(self.failed_total + self.uncertain_total > 0)
+    }
+}
+
 impl SendSummary {
     pub fn render(&self) -> String {
         let speed = self.sent as f64 / self.seconds.max(1e-3);

@@ -6,9 +6,21 @@
 use anyhow::Context;
 
 use crate::legacy::{LegacyAccount, LegacySource};
+use crate::mappings::Mappings;
 use crate::progress::Progress;
 use crate::rules::{self, Decision, RulesContext};
 use crate::scope::Scope;
+use crate::settings::Settings;
+
+/// The rules' context from the settings: built here once for plan, migrate, verify and
+/// explain, so they can never decide with different defaults.
+pub fn rules_context<'a>(settings: &'a Settings, mappings: &'a Mappings) -> RulesContext<'a> {
+    RulesContext {
+        mappings,
+        default_currency: &settings.default_currency,
+        default_language: settings.default_language,
+    }
+}
 
 /// A planned account: the legacy data and what the rules decided about it.
 pub struct Planned {
