@@ -22,7 +22,9 @@ impl LegacySource {
         until: NaiveDateTime,
     ) -> Result<Vec<PartnerFacts>, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            from: 0,
+            what:
+                "reading the partner program (account2project, affiliate, affiliatereward, expense)"
+                    .into(),
             message: self.url().scrub(&e.to_string()),
         };
         let mut conn = self.pool().get_conn().await.map_err(fail)?;
@@ -119,7 +121,7 @@ impl LegacySource {
             return Ok(Vec::new());
         };
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            from: lo,
+            what: format!("reading the out-of-scope account rows from id {lo}"),
             message: self.url().scrub(&e.to_string()),
         };
         let mut conn = self.pool().get_conn().await.map_err(fail)?;
@@ -145,7 +147,7 @@ impl LegacySource {
     /// Every legacy account id, ascending (for the "all accounts decided" precondition).
     pub async fn all_ids(&self) -> Result<Vec<i64>, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            from: 0,
+            what: "listing every legacy account id".into(),
             message: self.url().scrub(&e.to_string()),
         };
         let mut conn = self.pool().get_conn().await.map_err(fail)?;
