@@ -67,7 +67,8 @@ pub enum CliCommand {
     },
     /// What has been migrated, held, queued, sent and failed; the last runs.
     Status,
-    /// The separate partner-program phase (R6), after the main migration.
+    /// The partner program, after the main migration: affiliates, referrals, owed rewards and
+    /// the redirect map of old partner links.
     Partners {
         /// End of this month's accrual, RFC 3339 (e.g. 2023-01-15T12:00:00Z); default now.
         #[arg(long, value_name = "TIMESTAMP")]

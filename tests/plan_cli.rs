@@ -52,7 +52,7 @@ async fn plan_reads_with_select_only_grants_and_never_touches_the_target() {
         "plan changed the legacy database"
     );
     let accounts = read(&reports.join("accounts.csv"));
-    assert!(accounts.starts_with("legacy_account_id,decision,reasons,primary_user_id,primary_email,invitations,payer_profile_id,currency,opening_balance,services_migrated,services_skipped\n"));
+    assert!(accounts.starts_with("legacy_account_id,decision,reasons,primary_user_id,primary_email,invitations,payer_profile_id,currency,opening_balance,services_migrated,services_skipped,account_name,hold_reasons,warnings\n"));
     assert!(
         accounts.contains(",hold,no_active_full_access_user,"),
         "{accounts}"
@@ -128,7 +128,7 @@ async fn plan_exit_codes_and_json_summary() {
     );
     assert_eq!(code(&out), 2);
     assert!(
-        text(&out).contains("mappings: /nonexistent/service_types.csv: cannot read"),
+        text(&out).contains("mappings.dir: no folder \"/nonexistent\" on this machine"),
         "{}",
         text(&out)
     );

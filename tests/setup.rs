@@ -294,7 +294,7 @@ async fn setup_explains_a_missing_database_or_server() {
     assert_eq!(code(&out), 2, "{}", text(&out));
     let s = text(&out);
     assert!(
-        s.contains("cannot reach PostgreSQL at postgres://postgres:***@127.0.0.1:9/billing")
+        s.contains("target database postgres://postgres:***@127.0.0.1:9/billing: nothing listens on 127.0.0.1:9;")
             && s.contains("pg_ctlcluster"),
         "{s}"
     );

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod assemble;
 pub mod columns;
+pub mod connect_error;
 pub mod decode;
 pub mod fields;
 pub mod fingerprint;

@@ -56,14 +56,23 @@ impl MigrateSummary {
     }
 
     pub fn render(&self) -> String {
+        // Only a run that added services to accounts migrated earlier (a later phase) says
+        // so: "services added (phase): 0" on an ordinary run was noise.
+        let phase = if self.phase_added > 0 {
+            format!(
+                "  services added to accounts migrated earlier: {}\n",
+                self.phase_added
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "run {}: {} accounts in {:.1}s ({}/s)\n  migrated now:        {}\n  services added (phase): {} accounts\n  held:                {}\n  already done:        {}\n  services written:    {}\n  emails queued:       {}\n{}",
+            "run {}: {} accounts in {:.1}s ({}/s)\n  migrated now:        {}\n{phase}  held:                {}\n  already done:        {}\n  services written:    {}\n  emails queued:       {}\n{}",
             self.run_id,
             self.accounts_seen,
             self.elapsed().as_secs_f32(),
             self.accounts_seen * 1000 / self.elapsed_ms.max(1),
             self.migrated,
-            self.phase_added,
             self.held,
             self.skipped,
             self.services,
@@ -76,7 +85,13 @@ impl MigrateSummary {
             } else {
                 String::new()
             }
-        )
+        ) + if self.held > 0 {
+            "next: `billmigrate status` counts the held accounts by reason, `billmigrate explain \
+             ID` says why one is held; fix the old billing and run migrate again (held accounts \
+             are retried)\n"
+        } else {
+            ""
+        }
     }
 }
 
@@ -288,5 +303,41 @@ impl crate::exit::CommandReport for MigrateSummary {
 
     fn outcome(&self) -> crate::exit::Outcome {
         crate::exit::Outcome::attention_if(self.held > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::migrate::MigrateSummary;
+
+    fn summary(phase_added: u64) -> MigrateSummary {
+        MigrateSummary {
+            run_id: 3,
+            interrupted_runs_found: 0,
+            accounts_seen: 10,
+            migrated: 8,
+            phase_added,
+            held: 2,
+            skipped: 0,
+            services: 12,
+            emails_queued: 9,
+            elapsed_ms: 1000,
+        }
+    }
+
+    #[test]
+    fn only_a_run_that_added_services_to_earlier_accounts_mentions_it() {
+        let ordinary = summary(0).render();
+        assert!(!ordinary.contains("services added"), "{ordinary}");
+        assert!(
+            ordinary.ends_with("(held accounts are retried)\n"),
+            "{ordinary}"
+        );
+        assert!(!ordinary.contains("phase"), "{ordinary}");
+        let phased = summary(4).render();
+        assert!(
+            phased.contains("  services added to accounts migrated earlier: 4\n"),
+            "{phased}"
+        );
     }
 }

@@ -90,9 +90,13 @@ pub fn latest_version() -> i64 {
 pub async fn require_current(pool: &PgPool) -> anyhow::Result<()> {
     let applied = applied_versions(pool).await?;
     if applied.last().copied() != Some(latest_version()) {
+        // "version None" meant nothing to a person: an empty database says so.
+        let found = applied.last().map_or_else(
+            || "has no billmigrate schema yet".to_owned(),
+            |v| format!("has schema version {v}"),
+        );
         return Err(crate::exit::Fatal::Precondition(format!(
-            "the target schema is at version {:?}, this tool needs {}: run `billmigrate setup` first",
-            applied.last(),
+            "the target database {found}, this tool needs version {}: run `billmigrate setup` first",
             latest_version()
         ))
         .into());

@@ -34,8 +34,14 @@ impl CommandReport for PlanRun {
     fn text(&self) -> String {
         let seconds = self.elapsed.as_secs_f64();
         let per_second = self.summary.accounts * 1000 / (self.elapsed.as_millis() as u64).max(1);
+        let next = if self.summary.held() > 0 {
+            "next: `billmigrate explain ID` says in words why an account is held (the ids are \
+             in accounts.csv, decision hold); fix the old billing, then plan again\n"
+        } else {
+            ""
+        };
         format!(
-            "{}reports written to {} in {seconds:.1}s ({per_second} accounts/s)\n",
+            "{}reports written to {} in {seconds:.1}s ({per_second} accounts/s)\n{next}",
             self.summary.render(),
             self.out.display(),
         )
@@ -91,7 +97,7 @@ impl CommandReport for Explained {
     }
 
     fn outcome(&self) -> Outcome {
-        Outcome::attention_if(self.decision != "migrate")
+        Outcome::attention_if(self.decision == "hold")
     }
 }
 
@@ -101,7 +107,24 @@ pub async fn explain_account(settings: &Settings, account_id: i64) -> anyhow::Re
     let ctx = crate::plan::rules_context(settings, &mappings);
     let source = LegacySource::connect(settings, 1).await?;
     let account = source.read_account(account_id).await;
+    let excluded = match &account {
+        Ok(None) => source.why_out_of_scope(account_id).await?,
+        _ => None,
+    };
     source.close().await;
+    if let Some(row) = excluded {
+        // Declared not a client by the operator: never migrated nor held, nothing to fix.
+        return Ok(Explained {
+            legacy_account_id: account_id,
+            decision: "out_of_scope",
+            reasons: vec![row.reason],
+            trail: format!(
+                "Account {account_id} is out of scope ({}; legacy.exclude_account_ids / \
+                 legacy.exclude_levels): it is never migrated nor held.\n",
+                row.reason
+            ),
+        });
+    }
     let Some(account) = account? else {
         return Err(Fatal::Usage(format!(
             "account {account_id} does not exist in the legacy database"
@@ -140,14 +163,15 @@ impl CommandReport for Status {
 /// (unknown, not an error, when the legacy database cannot be reached).
 pub async fn status(settings: &Settings) -> anyhow::Result<Status> {
     let pool = crate::new_billing::open(&settings.target_url, 2).await?;
+    // status still reports without the legacy side, and says why it could not count.
     let (legacy_total, out_of_scope) = match LegacySource::connect(settings, 1).await {
         Ok(source) => {
-            let n = source.count(&Scope::All).await.ok();
+            let n = source.count(&Scope::All).await.map_err(|e| e.to_string());
             let excluded = source.out_of_scope(&Scope::All).await.unwrap_or_default();
             source.close().await;
             (n, excluded)
         }
-        Err(_) => (None, Vec::new()),
+        Err(e) => (Err(e.to_string()), Vec::new()),
     };
     let status = super::status::read(&pool, legacy_total).await;
     pool.close().await;

@@ -132,13 +132,23 @@ pub const ENV_VARS: &[(&str, &str)] = &[
 ];
 
 pub fn read(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
         file: path.to_owned(),
-        source,
+        error,
     })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Parse {
-        file: path.to_owned(),
-        message: e.to_string().trim_end().replace('\n', " "),
+    toml::from_str(&text).map_err(|e| {
+        // toml's Display draws the line with a caret over several lines; one line is enough.
+        let line = e
+            .span()
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        let at = line.map_or_else(String::new, |n| format!("line {n}: "));
+        ConfigError::Parse {
+            file: path.to_owned(),
+            message: format!(
+                "{at}{} (billmigrate.example.toml shows every key)",
+                e.message().trim_end()
+            ),
+        }
     })
 }
 

@@ -20,12 +20,17 @@ pub use secret::SecretUrl;
 pub const DEFAULT_CONFIG_FILE: &str = "billmigrate.toml";
 
 /// A configuration defect. Always fatal: exit 2.
+///
+/// Each message is the whole story, printed once: the key (or file), the cause, the fix. No
+/// variant has a `source`, so an error chain printed with `{:#}` cannot repeat the cause.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{file}: cannot read: {source}")]
+    #[error(
+        "{file}: cannot read the configuration file ({error}); check the path given to --config"
+    )]
     Read {
         file: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{file}: {message}")]
     Parse { file: PathBuf, message: String },
@@ -104,7 +109,19 @@ impl Settings {
             message,
         };
         let url = |key: &str, raw: &str, schemes: &[&str], password_var: &str| {
-            let url = SecretUrl::new(raw, env(password_var)).map_err(|m| invalid(key, m))?;
+            // The likeliest cause of an unparsable URL is a password with a character that
+            // ends the user-info part early (`#` starts a fragment, `/` a path, …).
+            let url = SecretUrl::new(raw, env(password_var)).map_err(|m| {
+                let hint = if raw.contains("://") {
+                    format!(
+                        "if its password contains #, @, / or ?, percent-encode them (%23, %40, \
+                         %2F, %3F) or move the password to {password_var}"
+                    )
+                } else {
+                    format!("write it like {}://user@host/name", schemes[0])
+                };
+                invalid(key, format!("{m}; {hint}"))
+            })?;
             if !schemes.contains(&url.scheme()) {
                 let message = format!("{url}: expected a {} URL", schemes.join(" or "));
                 return Err(invalid(key, message));
@@ -126,7 +143,10 @@ impl Settings {
         let legacy_timezone = Tz::from_str(&v.legacy_timezone).map_err(|_| {
             invalid(
                 "legacy.timezone",
-                format!("{:?} is not an IANA time zone name", v.legacy_timezone),
+                format!(
+                    "{:?} is not an IANA time zone name; use one like Europe/Kyiv or UTC",
+                    v.legacy_timezone
+                ),
             )
         })?;
         let legacy_allow_write_access = match v.legacy_allow_write_access.as_deref() {
@@ -165,11 +185,17 @@ impl Settings {
             })
             .transpose()?;
         if v.tokens_ttl_hours == 0 {
-            return Err(invalid("tokens.ttl_hours", "must be at least 1".into()));
+            return Err(invalid(
+                "tokens.ttl_hours",
+                "must be a whole number of hours, at least 1 (default 168)".into(),
+            ));
         }
         let currency = v.defaults_currency.trim().to_ascii_uppercase();
         if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
-            let message = format!("{:?} is not a 3-letter currency code", v.defaults_currency);
+            let message = format!(
+                "{:?} is not a 3-letter currency code; use one like UAH",
+                v.defaults_currency
+            );
             return Err(invalid("defaults.currency", message));
         }
         let default_language = Language::parse_exact(&v.defaults_language).ok_or_else(|| {
