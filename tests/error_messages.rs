@@ -202,10 +202,13 @@ fn an_unknown_key_names_file_line_and_where_every_key_is_listed() {
     )
     .unwrap();
     let line = first_line(&run_in(dir.path(), &["status"], &[]));
-    assert_eq!(
-        line,
-        "error: billmigrate.toml: line 2: unknown field `urll`, expected one of `url`, \
-         `timezone`, `allow_write_access` (billmigrate.example.toml shows every key)"
+    // The list of known keys grows with the configuration; the rest of the line is exact.
+    assert!(
+        line.starts_with(
+            "error: billmigrate.toml: line 2: unknown field `urll`, expected one of `url`, "
+        ) && line.ends_with("` (billmigrate.example.toml shows every key)")
+            && line.matches("urll").count() == 1,
+        "{line}"
     );
 }
 
