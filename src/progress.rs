@@ -40,7 +40,8 @@ struct Inner {
     mode: ProgressMode,
     bar: Option<ProgressBar>,
     what: &'static str,
-    total: u64,
+    /// Grows when more work turns up than was known at the start: the count never passes it.
+    total: AtomicU64,
     done: AtomicU64,
     started: Instant,
     last_line: Mutex<Instant>,
@@ -67,7 +68,7 @@ impl Progress {
                 mode,
                 bar,
                 what,
-                total,
+                total: AtomicU64::new(total),
                 done: AtomicU64::new(0),
                 started: now,
                 last_line: Mutex::new(now),
@@ -75,10 +76,25 @@ impl Progress {
         }
     }
 
-    /// Adds `n` processed units; `note` is shown next to the counts (e.g. "12 held").
+    /// Sets the total once it is known better; it never drops below what is done.
+    pub fn set_total(&self, total: u64) {
+        let total = total.max(self.done());
+        self.inner.total.store(total, Ordering::Relaxed);
+        if let Some(bar) = &self.inner.bar {
+            bar.set_length(total);
+        }
+    }
+
+    /// Adds `n` processed units; `note` is shown next to the counts (e.g. "12 held"). The
+    /// count never passes the total: work that turned up after the start raises the total.
     pub fn advance(&self, n: u64, note: impl FnOnce() -> String) {
         let inner = &self.inner;
         let done = inner.done.fetch_add(n, Ordering::Relaxed) + n;
+        if inner.total.fetch_max(done, Ordering::Relaxed) < done {
+            if let Some(bar) = &inner.bar {
+                bar.set_length(done);
+            }
+        }
         match inner.mode {
             ProgressMode::Bar => {
                 if let Some(bar) = &inner.bar {
@@ -114,7 +130,7 @@ impl Progress {
             "{}: {}/{} ({per_second}/s, {}s elapsed){}{note}",
             inner.what,
             done,
-            inner.total,
+            inner.total.load(Ordering::Relaxed),
             elapsed.as_secs(),
             if note.is_empty() { "" } else { ", " }
         )
@@ -157,5 +173,22 @@ mod tests {
         let line = progress.line(progress.done(), "1 held");
         assert!(line.starts_with("migrate: 4/10 ("), "{line}");
         assert!(line.ends_with(", 1 held"), "{line}");
+    }
+
+    #[test]
+    fn the_count_never_passes_the_total() {
+        let p = Progress::new(ProgressMode::Quiet, "send", 2);
+        p.advance(1, String::new);
+        p.set_total(0);
+        assert!(
+            p.line(p.done(), "").starts_with("send: 1/1 "),
+            "the total never drops below what is done"
+        );
+        p.advance(2, String::new);
+        assert!(
+            p.line(p.done(), "").starts_with("send: 3/3 "),
+            "{}",
+            p.line(3, "")
+        );
     }
 }

@@ -35,15 +35,22 @@ pub async fn send(
     opts.only = only;
     let (run, _) =
         crate::new_billing::runs::Run::start(&pool, "send", serde_json::to_value(&opts)?).await?;
-    let pending: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM migration.outbox WHERE status = 'pending'")
-            .fetch_one(&pool)
-            .await?;
-    let mut progress = Progress::new(mode, "send", pending as u64);
+    // The total is set by `sender::run` once it knows what it may take.
+    let mut progress = Progress::new(mode, "send", 0);
     let result = sender::run(&pool, ctx, mailer, run.id, &opts, &mut progress).await;
     progress.finish();
     run.finish(result.is_ok(), result.as_ref().map_or(0, |s| s.sent))
         .await?;
     pool.close().await;
     result
+}
+
+/// Checks the configured transport (see `transport::Mailer::check`) without sending: for
+/// `resend`, which must not revoke a customer's live link when no new one can go out.
+pub async fn check_transport(settings: &Settings) -> Result<(), crate::exit::Fatal> {
+    let ctx = MailContext::from_settings(settings)?;
+    let mailer = transport::Mailer::new(&settings.mail.transport, 1)?;
+    let checked = mailer.check(ctx.sender()).await;
+    mailer.close().await;
+    checked
 }

@@ -124,6 +124,8 @@ pub async fn run(
     settings: &crate::settings::Settings,
     target: &ResendTarget,
 ) -> anyhow::Result<Resent> {
+    // Before any old link is revoked: a misconfigured server would leave none alive.
+    super::check_transport(settings).await?;
     let pool = crate::new_billing::open(&settings.target_url, 2).await?;
     let queued = queue(&pool, target).await;
     pool.close().await;

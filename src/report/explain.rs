@@ -156,8 +156,10 @@ pub fn explain(
                 format!("{name} is not migrated: the user is disabled in the old billing")
             }
             UserOutcome::InvalidEmail => format!(
-                "{name} is not migrated: the email {:?} is not a valid address",
-                u.email
+                "{name} is not migrated: the email {:?} is not a valid address ({})",
+                u.email,
+                crate::rules::email::why_invalid(raw.and_then(|x| x.email.as_deref()))
+                    .unwrap_or("invalid")
             ),
             UserOutcome::SameAsOwner => format!("{name} is not migrated: same email as the owner"),
             UserOutcome::MergedDuplicate => format!(

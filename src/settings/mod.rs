@@ -3,6 +3,7 @@
 //! passwords are held in [`SecretUrl`]s and never printed.
 
 mod file;
+mod mail;
 pub mod secret;
 
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use chrono::NaiveDate;
 use chrono_tz::Tz;
 
 use crate::language::Language;
+pub use mail::{LinkBase, SmtpServer, TlsPolicy};
 pub use secret::SecretUrl;
 
 /// The file read when `--config` is not given (it may be absent).
@@ -41,17 +43,17 @@ pub enum ConfigError {
 pub enum MailTransport {
     /// Writes `.eml` files into this directory.
     File(PathBuf),
-    /// An SMTP server (`smtp://`, `smtps://`).
-    Smtp(SecretUrl),
+    /// An SMTP server (`smtp://`, `smtps://`) with its TLS policy.
+    Smtp(SmtpServer),
 }
 
 /// Email settings (R7).
 #[derive(Debug, Clone, PartialEq)]
 pub struct MailSettings {
     pub transport: MailTransport,
-    pub from: Option<String>,
-    pub reply_to: Option<String>,
-    pub support_address: Option<String>,
+    pub from: Option<lettre::message::Mailbox>,
+    pub reply_to: Option<lettre::message::Mailbox>,
+    pub support_address: Option<lettre::Address>,
 }
 
 /// The validated configuration every command runs with.
@@ -70,8 +72,8 @@ pub struct Settings {
     pub target_url: SecretUrl,
     pub mappings_dir: PathBuf,
     pub mail: MailSettings,
-    pub new_billing_url: Option<String>,
-    pub old_billing_url: Option<String>,
+    pub new_billing_url: Option<LinkBase>,
+    pub old_billing_url: Option<LinkBase>,
     pub cutoff: Option<NaiveDate>,
     pub token_ttl_hours: u32,
     pub default_currency: String,
@@ -168,7 +170,7 @@ impl Settings {
                 &["smtp", "smtps"],
                 "BILLMIGRATE_SMTP_PASSWORD",
             )?;
-            MailTransport::Smtp(url)
+            MailTransport::Smtp(SmtpServer::parse(url)?)
         };
         let cutoff = v
             .cutoff_date
@@ -202,15 +204,19 @@ impl Settings {
                 format!("{:?}: expected uk, ru or en", v.defaults_language),
             )
         })?;
-        for (key, link) in [
-            ("links.new_billing_url", &v.new_billing_url),
-            ("links.old_billing_url", &v.old_billing_url),
-        ] {
-            if let Some(link) = link {
-                url::Url::parse(link)
-                    .map_err(|e| invalid(key, format!("{link:?} is not a URL ({e})")))?;
-            }
-        }
+        let link = |key: &str, v: Option<String>| v.map(|v| LinkBase::parse(key, &v)).transpose();
+        let new_billing_url = link("links.new_billing_url", v.new_billing_url)?;
+        let old_billing_url = link("links.old_billing_url", v.old_billing_url)?;
+        let mailbox = |key: &str, v: Option<String>| v.map(|v| mail::mailbox(key, &v)).transpose();
+        let mail = MailSettings {
+            transport,
+            from: mailbox("mail.from", v.mail_from)?,
+            reply_to: mailbox("mail.reply_to", v.mail_reply_to)?,
+            support_address: v
+                .mail_support_address
+                .map(|v| mail::address("mail.support_address", &v))
+                .transpose()?,
+        };
         Ok(Settings {
             source,
             legacy_url,
@@ -220,14 +226,9 @@ impl Settings {
             legacy_exclude_levels: v.legacy_exclude_levels,
             target_url,
             mappings_dir: PathBuf::from(v.mappings_dir),
-            mail: MailSettings {
-                transport,
-                from: v.mail_from,
-                reply_to: v.mail_reply_to,
-                support_address: v.mail_support_address,
-            },
-            new_billing_url: v.new_billing_url,
-            old_billing_url: v.old_billing_url,
+            mail,
+            new_billing_url,
+            old_billing_url,
             cutoff,
             token_ttl_hours: v.tokens_ttl_hours,
             default_currency: currency,
