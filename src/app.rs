@@ -9,7 +9,7 @@ use crate::mappings::Mappings;
 use crate::new_billing;
 use crate::progress::{Progress, ProgressMode};
 use crate::report::explain::explain;
-use crate::report::plan_csv::PlanReport;
+use crate::report::page::PlanPage;
 use crate::request::{Command, Request};
 use crate::rules::{self, RulesContext};
 use crate::scope::Scope;
@@ -98,7 +98,7 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
             let source = LegacySource::connect(&settings, 2).await?;
             let total = source.count(&scope).await?;
             let mut progress = Progress::new(ProgressMode::detect(quiet), "plan", total);
-            let mut report = PlanReport::create(&out, &mappings)?;
+            let mut report = PlanPage::create(&out, &mappings, total)?;
             crate::plan::run(
                 &source,
                 &scope,
@@ -110,7 +110,7 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
             .await?;
             let elapsed = progress.finish();
             source.close().await;
-            let summary = report.finish()?;
+            let (summary, page) = report.finish()?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&summary)?);
             } else {
@@ -121,6 +121,7 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
                     elapsed.as_secs_f64(),
                     summary.accounts as f64 / elapsed.as_secs_f64().max(1e-3)
                 );
+                println!("support's page: open {} in a browser", page.display());
             }
             Ok(if summary.held() > 0 {
                 Outcome::NeedsAttention
@@ -143,7 +144,7 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
                 Outcome::Done
             })
         }
-        Command::Verify { out, scope } => {
+        Command::Verify { out, scope, since } => {
             let mappings = load_mappings(&settings)?;
             let today = chrono::Local::now().date_naive();
             let summary = crate::verify::run(
@@ -155,6 +156,15 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
                 ProgressMode::detect(quiet),
             )
             .await?;
+            let page = crate::report::page::verify_page::write(
+                &crate::report::page::verify_page::VerifyFacts {
+                    dir: &out,
+                    since: since.as_deref(),
+                    today,
+                    cutoff: summary.cutoff,
+                    accounts_checked: summary.accounts_checked,
+                },
+            )?;
             if summary.cutoff_passed {
                 eprint!("{}", summary.render().lines().next().unwrap_or_default());
                 eprintln!();
@@ -167,6 +177,7 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
                     "differences written to {}",
                     out.join("differences.csv").display()
                 );
+                println!("support's page: open {} in a browser", page.display());
             }
             Ok(if summary.differences > 0 {
                 Outcome::NeedsAttention

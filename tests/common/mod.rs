@@ -8,6 +8,7 @@ pub mod faults;
 pub mod private_pg;
 pub mod smtp;
 pub mod snapshot;
+pub mod webdriver;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

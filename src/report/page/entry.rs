@@ -1,0 +1,111 @@
+//! One account as the page carries it: id, state, name, what the search box matches, a
+//! one-line outcome, the reason codes and — for held and warned accounts, or every account
+//! of a small plan — the whole trail `explain` prints, made by `explain` itself.
+
+use serde::Serialize;
+
+use crate::legacy::LegacyAccount;
+use crate::mappings::Mappings;
+use crate::report::explain::explain;
+use crate::rules::Decision;
+
+/// Serialized as a JSON array (one per account, 100,000s of them: no repeated key names):
+/// `[id, state, name, keys, line, trail or null, [codes]]`. plan.js reads it by position.
+#[derive(Debug, Serialize)]
+pub struct Entry<'a>(
+    pub i64,
+    /// `hold`, `warn` (migrates with warnings) or `ok`.
+    pub &'static str,
+    pub &'a str,
+    /// Lower-case search keys, one a line.
+    pub String,
+    pub String,
+    pub Option<String>,
+    pub Vec<&'static str>,
+);
+
+/// Whether the account is one support asks about: held, or migrating with warnings.
+pub fn flagged(d: &Decision) -> bool {
+    !d.migrates() || !d.warnings.is_empty()
+}
+
+/// The entry of one account; `full` gives it its trail even when it is not flagged.
+pub fn entry<'a>(
+    account: &'a LegacyAccount,
+    d: &Decision,
+    mappings: &Mappings,
+    full: bool,
+) -> Entry<'a> {
+    let state = match (d.migrates(), d.warnings.is_empty()) {
+        (false, _) => "hold",
+        (true, false) => "warn",
+        (true, true) => "ok",
+    };
+    let with_trail = full || flagged(d);
+    let trail = with_trail.then(|| {
+        explain(
+            account,
+            d,
+            &mappings.full_permissions,
+            &mappings.invoices_only_permissions,
+        )
+    });
+    Entry(
+        account.id,
+        state,
+        &account.name,
+        keys(account, with_trail),
+        line(d),
+        trail,
+        d.reason_codes(),
+    )
+}
+
+/// What the search box matches besides the id: the account name, every user's email and
+/// every service's domain always; payer names and service labels with the trail (at 100,000
+/// accounts they would double the page for the accounts nobody asks about).
+fn keys(account: &LegacyAccount, everything: bool) -> String {
+    let mut keys: Vec<&str> = vec![&account.name];
+    keys.extend(account.users.iter().filter_map(|u| u.email.as_deref()));
+    keys.extend(account.items.iter().filter_map(|i| i.domain.as_deref()));
+    if everything {
+        keys.extend(account.profiles.iter().map(|p| p.name.as_str()));
+        keys.extend(account.items.iter().map(|i| i.name.as_str()));
+    }
+    let mut out = String::new();
+    for k in keys.into_iter().map(str::trim).filter(|k| !k.is_empty()) {
+        let k = k.to_lowercase();
+        if !out.split('\n').any(|seen| seen == k) {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            // A newline inside a key would split it; the legacy data has seen odder things.
+            out.push_str(&k.replace('\n', " "));
+        }
+    }
+    out
+}
+
+/// The one-line outcome: what moves, in the words of accounts.csv's columns.
+pub fn line(d: &Decision) -> String {
+    if !d.migrates() {
+        return format!("HOLD: {}", d.reason_codes().join(", "));
+    }
+    let owner = d
+        .primary
+        .as_ref()
+        .and_then(|p| p.email.as_deref())
+        .unwrap_or("(none)");
+    let moving = d.services.iter().filter(|s| s.seq.is_some()).count();
+    let payer = d
+        .payer
+        .moving
+        .map_or("no payer".to_owned(), |p| format!("payer {p} moves"));
+    let currency = d.balance.currency.as_deref().unwrap_or("?");
+    format!(
+        "MIGRATE: owner {owner}, {} invitation(s), {payer}, {moving} of {} service(s) move, opening balance {:.2} {currency}",
+        d.invitations().count(),
+        d.services.len(),
+        d.balance.opening,
+    )
+}
