@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const ELEMENT: &str = "element-6066-11e4-a52a-4f5c4a1e55d3";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// A running chromedriver with one browser session; both end on drop.
 pub struct Browser {
@@ -146,7 +146,7 @@ impl Browser {
 
     fn element(&self, css: &str) -> String {
         let e = self.call("POST", "/element", json!({"using": "css selector", "value": css}));
-        e[ELEMENT].as_str().unwrap().to_owned()
+        e[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {e}")).to_owned()
     }
 
     /// Clears the field and types `text` into it, key by key as a person would.
