@@ -121,7 +121,12 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
                     elapsed.as_secs_f64(),
                     summary.accounts as f64 / elapsed.as_secs_f64().max(1e-3)
                 );
-                println!("support's page: open {} in a browser", page.display());
+                println!(
+                    "support's page: open {} in a browser ({:.1} MB, {:.2}s of the run)",
+                    page.path.display(),
+                    page.bytes as f64 / 1e6,
+                    page.seconds
+                );
             }
             Ok(if summary.held() > 0 {
                 Outcome::NeedsAttention

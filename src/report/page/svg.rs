@@ -32,8 +32,8 @@ impl Bar {
     }
 }
 
-const LABEL_W: u64 = 230;
-const BAR_W: u64 = 260;
+const LABEL_W: u64 = 190;
+const BAR_W: u64 = 200;
 const ROW_H: u64 = 26;
 
 /// A titled chart (`id` names it for tests); an empty list says "none".
@@ -51,11 +51,11 @@ pub fn bar_chart(id: &str, title: &str, bars: &[Bar]) -> String {
     }
     let max = bars.iter().map(|b| b.length).max().unwrap_or(0).max(1);
     let height = ROW_H * bars.len() as u64 + 4;
-    let width = LABEL_W + BAR_W + 230;
+    let width = LABEL_W + BAR_W + 190;
     let _ = write!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" \
-         width=\"100%\" role=\"img\" aria-label=\"{}\">",
+         width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"{}\">",
         escape(title)
     );
     for (i, bar) in bars.iter().enumerate() {
