@@ -7,7 +7,6 @@
 mod entry;
 mod html;
 mod plan_body;
-mod reasons;
 mod svg;
 pub mod verify_page;
 
@@ -104,7 +103,7 @@ impl<'m> PlanPage<'m> {
         let summary = self.report.finish()?;
         let started = Instant::now();
         let meta = serde_json::json!({
-            "reasons": reasons::table(),
+            "reasons": entry::reason_table(),
             "accounts": summary.accounts,
             "all_trails": self.facts.all_trails,
         });

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::html::escape;
-use super::reasons::is_hold;
+use super::entry::is_hold;
 use super::svg::{Bar, bar_chart, group, thousands};
 use crate::report::summary::PlanSummary;
 
