@@ -13,16 +13,17 @@ use crate::report::explain::{explain, hold_sentence, warning_sentence};
 use crate::rules::{Decision, Hold, Warning};
 
 /// Serialized as a JSON array (one per account, 100,000s of them: no repeated key names):
-/// `[id, state, name, keys, line, trail or null, [codes]]`. plan.js reads it by position.
+/// `[id, state, name, keys, line or null, trail or null, [codes]]`. plan.js reads it by
+/// position. An account has either its trail or its one-line outcome, never both.
 #[derive(Debug, Serialize)]
 pub struct Entry<'a>(
     pub i64,
     /// `hold`, `warn` (migrates with warnings) or `ok`.
     pub &'static str,
     pub &'a str,
-    /// Lower-case search keys, one a line.
+    /// Lower-case search keys besides the name (plan.js lower-cases that), one a line.
     pub String,
-    pub String,
+    pub Option<String>,
     pub Option<String>,
     pub Vec<&'static str>,
 );
@@ -58,17 +59,17 @@ pub fn entry<'a>(
         state,
         &account.name,
         keys(account, with_trail),
-        line(d),
+        (!with_trail).then(|| line(d)),
         trail,
         d.reason_codes(),
     )
 }
 
-/// What the search box matches besides the id: the account name, every user's email and
+/// What the search box matches besides the id and the account name: every user's email and
 /// every service's domain always; payer names and service labels with the trail (at 100,000
 /// accounts they would double the page for the accounts nobody asks about).
 fn keys(account: &LegacyAccount, everything: bool) -> String {
-    let mut keys: Vec<&str> = vec![&account.name];
+    let mut keys: Vec<&str> = Vec::new();
     keys.extend(account.users.iter().filter_map(|u| u.email.as_deref()));
     keys.extend(account.items.iter().filter_map(|i| i.domain.as_deref()));
     if everything {
@@ -89,11 +90,9 @@ fn keys(account: &LegacyAccount, everything: bool) -> String {
     out
 }
 
-/// The one-line outcome: what moves, in the words of accounts.csv's columns.
+/// The one-line outcome of an account that migrates without warnings, in the terms of
+/// accounts.csv's columns (the page has no room for 100,000 trails; `explain` has).
 pub fn line(d: &Decision) -> String {
-    if !d.migrates() {
-        return format!("HOLD: {}", d.reason_codes().join(", "));
-    }
     let owner = d
         .primary
         .as_ref()
@@ -104,12 +103,12 @@ pub fn line(d: &Decision) -> String {
         .payer
         .moving
         .map_or("no payer".to_owned(), |p| format!("payer {p} moves"));
-    let currency = d.balance.currency.as_deref().unwrap_or("?");
     format!(
-        "MIGRATE: owner {owner}, {} invitation(s), {payer}, {moving} of {} service(s) move, opening balance {:.2} {currency}",
+        "owner {owner}; {} invitation(s); {payer}; {moving} of {} service(s) move; opening balance {:.2} {}",
         d.invitations().count(),
         d.services.len(),
         d.balance.opening,
+        d.balance.currency.as_deref().unwrap_or("?"),
     )
 }
 

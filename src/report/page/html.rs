@@ -40,6 +40,10 @@ pub struct ScriptSafe<W: Write>(pub W);
 
 impl<W: Write> Write for ScriptSafe<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if !buf.iter().any(|b| matches!(b, b'<' | b'>' | b'&')) {
+            self.0.write_all(buf)?;
+            return Ok(buf.len());
+        }
         let mut start = 0;
         for (i, b) in buf.iter().enumerate() {
             let escaped: &[u8] = match b {

@@ -2,8 +2,10 @@
 // innerHTML: legacy names are shown as text whatever they contain.
 "use strict";
 (function () {
-  // [id, state, name, keys, line, trail, codes] — see src/report/page/entry.rs.
+  // [id, state, name, keys, line, trail, codes] — see src/report/page/entry.rs. The name
+  // joins the search keys here, lower-cased once (the page carries it only once).
   var accounts = JSON.parse(document.getElementById("accounts").textContent);
+  accounts.forEach(function (a) { a[3] = a[3] ? a[2].toLowerCase() + "\n" + a[3] : a[2].toLowerCase(); });
   var meta = JSON.parse(document.getElementById("meta").textContent);
   var byId = new Map();
   accounts.forEach(function (a) { byId.set(a[0], a); });
@@ -48,7 +50,7 @@
     $("account").hidden = false;
     $("account").className = a[1];
     $("account-title").textContent = "Account " + a[0] + " «" + a[2] + "» — " + STATE[a[1]];
-    $("account-line").textContent = a[4];
+    $("account-line").textContent = a[4] === null ? "" : a[4];
     var list = $("account-reasons");
     list.textContent = "";
     a[6].forEach(function (code) {
@@ -178,5 +180,6 @@
     tr.appendChild(el("td", null, r.sentence));
     legend.appendChild(tr);
   });
+  document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));
   document.body.setAttribute("data-ready", "1");
 })();
