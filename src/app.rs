@@ -122,10 +122,9 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
                     summary.accounts as f64 / elapsed.as_secs_f64().max(1e-3)
                 );
                 println!(
-                    "support's page: open {} in a browser ({:.1} MB, {:.2}s of the run)",
+                    "support's page: open {} in a browser ({:.1} MB)",
                     page.path.display(),
-                    page.bytes as f64 / 1e6,
-                    page.seconds
+                    page.bytes as f64 / 1e6
                 );
             }
             Ok(if summary.held() > 0 {

@@ -4,7 +4,10 @@
 (function () {
   // [id, state, name, keys, line, trail, codes] — see src/report/page/entry.rs. The name
   // joins the search keys here, lower-cased once (the page carries it only once).
-  var accounts = JSON.parse(document.getElementById("accounts").textContent);
+  var accounts = [];
+  document.querySelectorAll("script.accounts").forEach(function (s) {
+    Array.prototype.push.apply(accounts, JSON.parse(s.textContent));
+  });
   accounts.forEach(function (a) { a[3] = a[3] ? a[2].toLowerCase() + "\n" + a[3] : a[2].toLowerCase(); });
   var meta = JSON.parse(document.getElementById("meta").textContent);
   var byId = new Map();
@@ -29,14 +32,12 @@
   function find(q) {
     q = q.trim().toLowerCase();
     if (!q) return [];
-    var exact = [], partial = [], seen = new Set();
-    if (/^\d+$/.test(q) && byId.has(Number(q))) {
-      exact.push(byId.get(Number(q)));
-      seen.add(Number(q));
-    }
+    var exact = [], partial = [];
+    // An account number that exists is the answer: emails and domains that merely contain
+    // those digits would bury it.
+    if (/^\d+$/.test(q) && byId.has(Number(q))) return [byId.get(Number(q))];
     for (var i = 0; i < accounts.length; i++) {
       var a = accounts[i], keys = a[3];
-      if (seen.has(a[0])) continue;
       var at = keys.indexOf(q);
       if (at < 0) continue;
       var whole = (at === 0 || keys[at - 1] === "\n") &&

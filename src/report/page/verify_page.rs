@@ -129,7 +129,9 @@ pub fn write(f: &VerifyFacts<'_>) -> anyhow::Result<PathBuf> {
     tile("t-differences", "differences", rows.len() as u64, "hold");
     tile("t-accounts", "accounts with differences", accounts.len() as u64, "warn");
     if let Some(since) = f.since {
-        let label = format!("new since {}", since.display());
+        // The directory's own name (e.g. 2023-02-01): the full path is in the command line.
+        let name = since.file_name().unwrap_or(since.as_os_str());
+        let label = format!("new since {}", name.to_string_lossy());
         tile("t-new", &label, new.len() as u64, "hold");
         tile("t-resolved", "resolved since then", resolved.len() as u64, "ok");
     }
