@@ -22,7 +22,13 @@ fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
     let mut r = csv::Reader::from_path(path).unwrap();
     let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
     r.records()
-        .map(|rec| header.iter().cloned().zip(rec.unwrap().iter().map(str::to_owned)).collect())
+        .map(|rec| {
+            header
+                .iter()
+                .cloned()
+                .zip(rec.unwrap().iter().map(str::to_owned))
+                .collect()
+        })
         .collect()
 }
 
@@ -32,7 +38,11 @@ fn reasons(row: &BTreeMap<String, String>) -> Vec<String> {
         Some(r) => r.clone(),
         None => format!("{};{}", row["hold_reasons"], row["warnings"]),
     };
-    joined.split(';').filter(|c| !c.is_empty()).map(str::to_owned).collect()
+    joined
+        .split(';')
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// chart id → label → value, as the page's SVG states them.
@@ -93,7 +103,14 @@ fn search(b: &Browser, query: &str, first_line: &str) -> String {
 async fn search_shows_explains_trail_and_charts_match_the_csvs() {
     let dbs = TestDbs::new("reportpage").await;
     let out = Command::new(env!("CARGO_BIN_EXE_billmigrate-fixtures"))
-        .args(["--url", &dbs.legacy_url(), "--accounts", "400", "--seed", "3"])
+        .args([
+            "--url",
+            &dbs.legacy_url(),
+            "--accounts",
+            "400",
+            "--seed",
+            "3",
+        ])
         .args(["--today", "2026-11-15", "--quiet"])
         .output()
         .unwrap();
@@ -114,16 +131,26 @@ async fn search_shows_explains_trail_and_charts_match_the_csvs() {
     let want = explain(&dbs, id);
     assert_eq!(search(&b, id, &format!("Account {id} ")), want);
     let title = b.text("#account-title");
-    assert!(title.starts_with(&format!("Account {id} ")) && title.ends_with("HOLD"), "{title}");
+    assert!(
+        title.starts_with(&format!("Account {id} ")) && title.ends_with("HOLD"),
+        "{title}"
+    );
     let emails = count(users.iter().map(|u| u["email"].as_str()));
     let (email, owner) = users
         .iter()
         .filter(|u| !u["email"].is_empty() && emails[&u["email"]] == "1")
         .map(|u| (u["email"].clone(), u["legacy_account_id"].clone()))
-        .find(|(_, acc)| accounts.iter().any(|a| &a["legacy_account_id"] == acc && a["decision"] == "migrate"))
+        .find(|(_, acc)| {
+            accounts
+                .iter()
+                .any(|a| &a["legacy_account_id"] == acc && a["decision"] == "migrate")
+        })
         .unwrap();
     let want = explain(&dbs, &owner);
-    assert_eq!(search(&b, &email.to_uppercase(), &format!("Account {owner} ")), want);
+    assert_eq!(
+        search(&b, &email.to_uppercase(), &format!("Account {owner} ")),
+        want
+    );
     search(&b, id, &format!("Account {id} "));
     b.js("document.getElementById('find').scrollIntoView();");
     screenshot(&b, "report-search.png");
@@ -148,7 +175,10 @@ async fn search_shows_explains_trail_and_charts_match_the_csvs() {
     let moving = services
         .iter()
         .filter(|s| !s["seq"].is_empty() && migrating.contains(&s["legacy_account_id"].as_str()));
-    assert_eq!(charts["chart-categories"], count(moving.map(|s| s["category"].as_str())));
+    assert_eq!(
+        charts["chart-categories"],
+        count(moving.map(|s| s["category"].as_str()))
+    );
     let mut balance: BTreeMap<String, Decimal> = BTreeMap::new();
     for a in accounts.iter().filter(|a| a["decision"] == "migrate") {
         let amount = Decimal::from_str(&a["opening_balance"]).unwrap();
@@ -156,19 +186,29 @@ async fn search_shows_explains_trail_and_charts_match_the_csvs() {
             *balance.entry(a["currency"].clone()).or_default() += amount;
         }
     }
-    let balance: BTreeMap<String, String> =
-        balance.into_iter().map(|(c, v)| (c, format!("{v:.2}"))).collect();
+    let balance: BTreeMap<String, String> = balance
+        .into_iter()
+        .map(|(c, v)| (c, format!("{v:.2}")))
+        .collect();
     assert_eq!(charts["chart-balance"], balance);
 
     // Every held or warned account is listed, across the page's several data elements.
     let elements = b.js("return document.querySelectorAll('script.accounts').length;");
-    assert!(elements.as_u64().unwrap() > 1, "400 accounts span several elements");
+    assert!(
+        elements.as_u64().unwrap() > 1,
+        "400 accounts span several elements"
+    );
     let flagged = accounts.iter().filter(|a| !reasons(a).is_empty()).count();
-    assert!(b.text("#flagged-count").ends_with(&format!(" of {flagged}")));
+    assert!(
+        b.text("#flagged-count")
+            .ends_with(&format!(" of {flagged}"))
+    );
 
     // The list filters by reason and says the reason in words.
-    b.js("const s = document.getElementById('reason'); s.value = 'no_payer'; \
-          s.dispatchEvent(new Event('change'));");
+    b.js(
+        "const s = document.getElementById('reason'); s.value = 'no_payer'; \
+          s.dispatchEvent(new Event('change'));",
+    );
     let listed = b.js("return document.querySelectorAll('#flagged-rows tr').length;");
     let want = codes.iter().filter(|c| *c == "no_payer").count();
     assert_eq!(listed.as_u64().unwrap() as usize, want.min(100));
@@ -193,15 +233,25 @@ async fn hostile_names_show_as_text_and_run_no_script() {
     let dir = tmp.path().join("plan");
     plan(&dbs, &dir);
     let html = read(&dir.join("report.html"));
-    assert_eq!(html.matches("<script").count(), 3, "one data element, the meta data, our script");
-    assert!(!html.contains("LEGACYHASH"), "no legacy password hash on the page");
+    assert_eq!(
+        html.matches("<script").count(),
+        3,
+        "one data element, the meta data, our script"
+    );
+    assert!(
+        !html.contains("LEGACYHASH"),
+        "no legacy password hash on the page"
+    );
 
     let b = Browser::start(1280, 1000);
     b.open(&dir.join("report.html"));
     let trail = search(&b, "101", "Account 101 ");
     assert_eq!(trail, explain(&dbs, "101"));
     assert!(trail.contains(evil));
-    assert!(b.text("#account-title").contains("<script>window.__pwned=1;alert(1)</script>"));
+    assert!(
+        b.text("#account-title")
+            .contains("<script>window.__pwned=1;alert(1)</script>")
+    );
     b.type_into("#search", "<script>");
     b.wait_for("return document.getElementById('matches').textContent === 'One account matches.'");
     // An alert would fail this call ("unexpected alert open"); a script or handler that ran
@@ -239,7 +289,12 @@ async fn verify_page_shows_what_is_new_and_what_was_resolved_since() {
         dbs.billmigrate_env(&args, &[("BILLMIGRATE_CUTOFF", cutoff.as_str())])
     };
     let out = dbs.billmigrate(&["verify", "--out", "x", "--since", "/nonexistent"]);
-    assert_eq!(code(&out), 2, "--since without differences.csv: {}", text(&out));
+    assert_eq!(
+        code(&out),
+        2,
+        "--since without differences.csv: {}",
+        text(&out)
+    );
 
     assert_eq!(code(&verify(1, None)), 0);
     let mut my = dbs.mysql().await;
@@ -266,13 +321,29 @@ async fn verify_page_shows_what_is_new_and_what_was_resolved_since() {
         b.text("#cutoff"),
         format!("12 days left until the cutoff on {cutoff}.")
     );
-    let tile = |id: &str| b.js(&format!("return document.getElementById('{id}').dataset.value;"));
-    assert_eq!((tile("t-new"), tile("t-resolved")), (Value::from("1"), Value::from("1")));
-    assert_eq!(charts(&b)["chart-differences"], count(["payer · mismatch"].into_iter()));
+    let tile = |id: &str| {
+        b.js(&format!(
+            "return document.getElementById('{id}').dataset.value;"
+        ))
+    };
+    assert_eq!(
+        (tile("t-new"), tile("t-resolved")),
+        (Value::from("1"), Value::from("1"))
+    );
+    assert_eq!(
+        charts(&b)["chart-differences"],
+        count(["payer · mismatch"].into_iter())
+    );
     let row = b.text("#rows tr");
-    assert!(row.starts_with("801 (new)") && row.contains("(edited)"), "{row}");
+    assert!(
+        row.starts_with("801 (new)") && row.contains("(edited)"),
+        "{row}"
+    );
     let resolved = b.text("#resolved-rows tr");
-    assert!(resolved.starts_with("101 balance legacy_changed"), "{resolved}");
+    assert!(
+        resolved.starts_with("101 balance legacy_changed"),
+        "{resolved}"
+    );
 }
 
 /// Not a check: the figures of docs/performance.md. `BILLMIGRATE_PAGE=DIR/report.html cargo

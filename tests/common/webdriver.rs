@@ -31,7 +31,12 @@ fn free_port() -> u16 {
 }
 
 /// One HTTP/1.1 exchange (chromedriver refuses HTTP/1.0): (status, JSON body).
-fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> std::io::Result<(u16, Value)> {
+fn http(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> std::io::Result<(u16, Value)> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
     s.set_read_timeout(Some(Duration::from_secs(120)))?;
     let body = body.map(|b| b.to_string()).unwrap_or_default();
@@ -59,7 +64,8 @@ fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> std::io::R
         .lines()
         .find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("content-length").then(|| v.trim().parse().ok())?
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse().ok())?
         })
         .unwrap_or(0);
     while reply.len() < header_end + length {
@@ -97,7 +103,10 @@ impl Browser {
         };
         let deadline = Instant::now() + Duration::from_secs(20);
         while !matches!(http(port, "GET", "/status", None), Ok((200, _))) {
-            assert!(Instant::now() < deadline, "chromedriver did not answer on port {port}");
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not answer on port {port}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         let caps = json!({"capabilities": {"alwaysMatch": {
@@ -132,7 +141,11 @@ impl Browser {
 
     /// Runs `script` (a function body) in the page and returns its value.
     pub fn js(&self, script: &str) -> Value {
-        self.call("POST", "/execute/sync", json!({"script": script, "args": []}))
+        self.call(
+            "POST",
+            "/execute/sync",
+            json!({"script": script, "args": []}),
+        )
     }
 
     /// Polls `script` until it returns true (10 s).
@@ -145,15 +158,26 @@ impl Browser {
     }
 
     fn element(&self, css: &str) -> String {
-        let e = self.call("POST", "/element", json!({"using": "css selector", "value": css}));
-        e[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}: {e}")).to_owned()
+        let e = self.call(
+            "POST",
+            "/element",
+            json!({"using": "css selector", "value": css}),
+        );
+        e[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {e}"))
+            .to_owned()
     }
 
     /// Clears the field and types `text` into it, key by key as a person would.
     pub fn type_into(&self, css: &str, text: &str) {
         let id = self.element(css);
         self.call("POST", &format!("/element/{id}/clear"), json!({}));
-        self.call("POST", &format!("/element/{id}/value"), json!({ "text": text }));
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            json!({ "text": text }),
+        );
     }
 
     pub fn click(&self, css: &str) {
@@ -183,7 +207,12 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         if !self.session.is_empty() {
-            let _ = http(self.port, "DELETE", &format!("/session/{}", self.session), None);
+            let _ = http(
+                self.port,
+                "DELETE",
+                &format!("/session/{}", self.session),
+                None,
+            );
         }
         let _ = self.driver.kill();
         let _ = self.driver.wait();

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::html::escape;
 use super::entry::is_hold;
+use super::html::escape;
 use super::svg::{Bar, bar_chart, group, thousands};
 use crate::report::summary::PlanSummary;
 
@@ -55,7 +55,13 @@ pub fn body(s: &PlanSummary, f: &PageFacts) -> String {
     );
     tile(&mut out, "t-accounts", "accounts", s.accounts, "info");
     tile(&mut out, "t-migrate", "migrate", migrate, "ok");
-    tile(&mut out, "t-warn", "of these, with warnings", f.warned, "warn");
+    tile(
+        &mut out,
+        "t-warn",
+        "of these, with warnings",
+        f.warned,
+        "warn",
+    );
     tile(&mut out, "t-hold", "held", hold, "hold");
     out.push_str("</section><section class=\"charts\">");
     out.push_str(&bar_chart(

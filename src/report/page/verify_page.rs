@@ -49,8 +49,8 @@ impl Row {
 
 pub fn read_differences(dir: &Path) -> anyhow::Result<Vec<Row>> {
     let path = dir.join("differences.csv");
-    let mut reader = csv::Reader::from_path(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
+    let mut reader =
+        csv::Reader::from_path(&path).with_context(|| format!("opening {}", path.display()))?;
     reader
         .deserialize()
         .collect::<Result<Vec<Row>, _>>()
@@ -66,7 +66,9 @@ pub fn cutoff_line(cutoff: Option<NaiveDate>, today: NaiveDate) -> (String, bool
         ),
         Some(c) => match (c - today).num_days() {
             n if n < 0 => (
-                format!("The cutoff date {c} has passed: the old billing is no longer promised to be readable."),
+                format!(
+                    "The cutoff date {c} has passed: the old billing is no longer promised to be readable."
+                ),
                 true,
             ),
             0 => (format!("Today, {c}, is the cutoff date."), false),
@@ -82,7 +84,9 @@ pub fn write(f: &VerifyFacts<'_>) -> anyhow::Result<PathBuf> {
     let previous = f.since.map(read_differences).transpose()?;
     let mut by_kind: BTreeMap<(String, String), u64> = BTreeMap::new();
     for r in &rows {
-        *by_kind.entry((r.check.clone(), r.kind.clone())).or_default() += 1;
+        *by_kind
+            .entry((r.check.clone(), r.kind.clone()))
+            .or_default() += 1;
     }
     let mut bars: Vec<Bar> = by_kind
         .iter()
@@ -125,15 +129,30 @@ pub fn write(f: &VerifyFacts<'_>) -> anyhow::Result<PathBuf> {
             escape(label)
         );
     };
-    tile("t-checked", "migrated accounts checked", f.accounts_checked, "info");
+    tile(
+        "t-checked",
+        "migrated accounts checked",
+        f.accounts_checked,
+        "info",
+    );
     tile("t-differences", "differences", rows.len() as u64, "hold");
-    tile("t-accounts", "accounts with differences", accounts.len() as u64, "warn");
+    tile(
+        "t-accounts",
+        "accounts with differences",
+        accounts.len() as u64,
+        "warn",
+    );
     if let Some(since) = f.since {
         // The directory's own name (e.g. 2023-02-01): the full path is in the command line.
         let name = since.file_name().unwrap_or(since.as_os_str());
         let label = format!("new since {}", name.to_string_lossy());
         tile("t-new", &label, new.len() as u64, "hold");
-        tile("t-resolved", "resolved since then", resolved.len() as u64, "ok");
+        tile(
+            "t-resolved",
+            "resolved since then",
+            resolved.len() as u64,
+            "ok",
+        );
     }
     out.push_str("</section><section class=\"charts\">");
     out.push_str(&bar_chart(
@@ -161,9 +180,8 @@ pub fn write(f: &VerifyFacts<'_>) -> anyhow::Result<PathBuf> {
     }
     out.push_str("</main>\n");
     page.write(&out)?;
-    let cells = |r: &Row| {
-        serde_json::json!([r.legacy_account_id, r.check, r.kind, r.expected, r.actual])
-    };
+    let cells =
+        |r: &Row| serde_json::json!([r.legacy_account_id, r.check, r.kind, r.expected, r.actual]);
     let data = serde_json::json!({
         "rows": rows.iter().map(cells).collect::<Vec<_>>(),
         "new": new,
