@@ -75,7 +75,9 @@ fn explain(dbs: &TestDbs, id: &str) -> String {
 fn plan(dbs: &TestDbs, dir: &Path) {
     let out = dbs.billmigrate(&["plan", "--quiet", "--out", dir.to_str().unwrap()]);
     assert!(code(&out) <= 1, "{}", text(&out));
-    assert!(dir.join("report.html").is_file(), "{}", text(&out));
+    let page = std::fs::metadata(dir.join("report.html")).expect("plan writes report.html");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(page.permissions().mode() & 0o777, 0o600, "the page holds personal data");
     assert!(!dir.join("report.html.part").exists());
 }
 
