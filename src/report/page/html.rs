@@ -40,7 +40,9 @@ pub struct ScriptSafe<W: Write>(pub W);
 
 impl<W: Write> Write for ScriptSafe<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if !buf.iter().any(|b| matches!(b, b'<' | b'>' | b'&')) {
+        // The usual case, checked with the standard library's memchr (`contains` on bytes):
+        // three fast passes beat one byte-by-byte pass over half a gigabyte at 1M accounts.
+        if !(buf.contains(&b'<') || buf.contains(&b'>') || buf.contains(&b'&')) {
             self.0.write_all(buf)?;
             return Ok(buf.len());
         }
