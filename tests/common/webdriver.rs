@@ -38,7 +38,7 @@ fn http(
     body: Option<&Value>,
 ) -> std::io::Result<(u16, Value)> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(120)))?;
+    s.set_read_timeout(Some(Duration::from_secs(600)))?;
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     write!(
         s,
@@ -136,7 +136,11 @@ impl Browser {
     pub fn open(&self, file: &Path) {
         let url = format!("file://{}", file.canonicalize().unwrap().display());
         self.call("POST", "/url", json!({ "url": url }));
-        self.wait_for("return document.body && document.body.getAttribute('data-ready') === '1'");
+        // Generous: the measurement opens pages of hundreds of megabytes.
+        self.wait_up_to(
+            Duration::from_secs(600),
+            "return document.body && document.body.getAttribute('data-ready') === '1'",
+        );
     }
 
     /// Runs `script` (a function body) in the page and returns its value.
@@ -150,7 +154,11 @@ impl Browser {
 
     /// Polls `script` until it returns true (10 s).
     pub fn wait_for(&self, script: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        self.wait_up_to(Duration::from_secs(10), script);
+    }
+
+    fn wait_up_to(&self, limit: Duration, script: &str) {
+        let deadline = Instant::now() + limit;
         while self.js(script) != Value::Bool(true) {
             assert!(Instant::now() < deadline, "timed out waiting for: {script}");
             std::thread::sleep(Duration::from_millis(50));
