@@ -77,7 +77,11 @@ fn plan(dbs: &TestDbs, dir: &Path) {
     assert!(code(&out) <= 1, "{}", text(&out));
     let page = std::fs::metadata(dir.join("report.html")).expect("plan writes report.html");
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(page.permissions().mode() & 0o777, 0o600, "the page holds personal data");
+    assert_eq!(
+        page.permissions().mode() & 0o777,
+        0o600,
+        "the page holds personal data"
+    );
     assert!(!dir.join("report.html.part").exists());
 }
 
