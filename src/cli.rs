@@ -44,6 +44,9 @@ pub enum CliCommand {
         #[arg(long, default_value_t = 2000, value_name = "N")]
         chunk_size: usize,
     },
+    /// Check the legacy database's columns against every field the tool reads and print
+    /// field → table.column, type and found / fallback / missing (exit 2 when one is missing).
+    CheckLegacy,
     /// The decision trail of one account in plain language, with every reason code.
     Explain {
         /// The legacy account id (client number).
@@ -65,7 +68,8 @@ pub enum CliCommand {
     },
     /// What has been migrated, held, queued, sent and failed; the last runs.
     Status,
-    /// The separate partner-program phase (R6), after the main migration.
+    /// The partner program, after the main migration: affiliates, referrals, owed rewards and
+    /// the redirect map of old partner links.
     Partners {
         /// End of this month's accrual, RFC 3339 (e.g. 2023-01-15T12:00:00Z); default now.
         #[arg(long, value_name = "TIMESTAMP")]
@@ -145,6 +149,17 @@ pub struct FixturesCli {
     /// Print nothing but errors (no progress, no summary).
     #[arg(long)]
     pub quiet: bool,
+    /// The legacy shape: legacy-schema.md's (`spec`) or real BILLmanager's (`billmanager`),
+    /// holding the same data.
+    #[arg(long, value_enum, default_value_t = FixturesShape::Spec)]
+    pub shape: FixturesShape,
+}
+
+/// `billmigrate-fixtures --shape`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FixturesShape {
+    Spec,
+    Billmanager,
 }
 
 impl FixturesCli {
@@ -157,6 +172,10 @@ impl FixturesCli {
                 .today
                 .unwrap_or_else(|| chrono::Local::now().date_naive()),
             quiet: self.quiet,
+            shape: match self.shape {
+                FixturesShape::Spec => crate::fixtures_gen::Shape::Spec,
+                FixturesShape::Billmanager => crate::fixtures_gen::Shape::Billmanager,
+            },
         }
     }
 }
@@ -210,6 +229,7 @@ impl Cli {
                 }
             }
             CliCommand::Explain { account_id } => Command::Explain { account_id },
+            CliCommand::CheckLegacy => Command::CheckLegacy,
             CliCommand::Migrate {
                 scope,
                 categories,
@@ -229,9 +249,6 @@ impl Cli {
                         .transpose()?,
                     batch_size,
                     workers,
-                    skew_account: std::env::var("BILLMIGRATE_FAULT_SKEW_BALANCE")
-                        .ok()
-                        .and_then(|v| v.parse().ok()),
                 })
             }
             CliCommand::Status => Command::Status,

@@ -10,6 +10,7 @@ pub mod app;
 pub mod cli;
 pub mod exit;
 pub mod fixtures_gen;
+#[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod language;
 pub mod legacy;

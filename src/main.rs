@@ -16,8 +16,9 @@ fn main() -> ExitCode {
     {
         Ok(outcome) => ExitCode::from(outcome.code()),
         Err(err) => {
-            eprintln!("error: {err:#}");
-            ExitCode::from(billmigrate::exit::COULD_NOT_RUN)
+            let (code, message) = billmigrate::exit::ended(&err);
+            eprintln!("{message}");
+            ExitCode::from(code)
         }
     }
 }

@@ -19,13 +19,22 @@ pub const CATEGORIES: &[&str] = &[
     "other",
 ];
 
-/// A defect in a mapping file. Always fatal: exit 2.
+/// A defect in a mapping file. Always fatal: exit 2. Like configuration errors, each message
+/// says the cause once (no `source`) and what to change.
 #[derive(Debug, thiserror::Error)]
 pub enum MappingError {
-    #[error("{file}: cannot read: {source}")]
+    #[error(
+        "mappings.dir: no folder {dir:?} {where_}; run billmigrate where that folder is, or set \
+         mappings.dir in billmigrate.toml or BILLMIGRATE_MAPPINGS to its full path"
+    )]
+    MissingDir { dir: PathBuf, where_: String },
+    #[error(
+        "{file}: cannot read ({error}); mappings.dir must hold {}",
+        FILES.join(", ")
+    )]
     Read {
         file: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{file}:{line}: {message}")]
     Invalid {
@@ -34,6 +43,14 @@ pub enum MappingError {
         message: String,
     },
 }
+
+/// The files every mappings folder holds.
+const FILES: &[&str] = &[
+    "service_types.csv",
+    "tariffs.csv",
+    "currency_rates.csv",
+    "permissions.csv",
+];
 
 /// A category and its migration priority (1 goes first).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +95,19 @@ impl Mappings {
 
     /// Loads and validates the four files of `dir`.
     pub fn load(dir: &Path) -> Result<Mappings, MappingError> {
+        if !dir.is_dir() {
+            // The default `mappings` is relative: run from elsewhere, it is simply not there.
+            let where_ = if dir.is_relative() {
+                let cwd = std::env::current_dir().unwrap_or_default();
+                format!("in the working directory {}", cwd.display())
+            } else {
+                "on this machine".to_owned()
+            };
+            return Err(MappingError::MissingDir {
+                dir: dir.to_owned(),
+                where_,
+            });
+        }
         let types_file = dir.join("service_types.csv");
         let mut service_types = HashMap::new();
         let mut default_category = None;
@@ -238,9 +268,9 @@ fn iso_code(raw: &str) -> Option<String> {
 
 /// Every data row with its 1-based line number in the file (the header is line 1).
 fn read_rows<T: for<'de> Deserialize<'de>>(file: &Path) -> Result<Vec<(u64, T)>, MappingError> {
-    let bytes = std::fs::read(file).map_err(|source| MappingError::Read {
+    let bytes = std::fs::read(file).map_err(|error| MappingError::Read {
         file: file.to_owned(),
-        source,
+        error,
     })?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)

@@ -18,6 +18,8 @@ pub enum Command {
     Explain {
         account_id: i64,
     },
+    /// The legacy schema check alone (`check-legacy`).
+    CheckLegacy,
     Migrate(crate::migrate::MigrateOptions),
     Status,
     Verify {

@@ -254,10 +254,22 @@ async fn phases_add_only_their_categories_and_end_like_one_full_run() {
 #[tokio::test]
 async fn conservation_guard_holds_a_skewed_account_and_writes_nothing_of_it() {
     let dbs = all_fixtures("conserve").await;
-    let out = dbs.billmigrate_env(
-        &["migrate", "--quiet"],
-        &[("BILLMIGRATE_FAULT_SKEW_BALANCE", "1001")],
-    );
+    // The fault lives in the target, not in the tool: a trigger adds a cent to account
+    // 1001's opening entry as it is written, and the guard must see it in what it reads back.
+    let mut pg = dbs.pg().await;
+    sqlx::raw_sql(
+        "CREATE FUNCTION public.skew_a_cent() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           IF NEW.memo LIKE '%account 1001' THEN NEW.amount := NEW.amount + 0.01; END IF;
+           RETURN NEW;
+         END $$;
+         CREATE TRIGGER skew_a_cent BEFORE INSERT ON billing.ledger_entries
+           FOR EACH ROW EXECUTE FUNCTION public.skew_a_cent();",
+    )
+    .execute(&mut pg)
+    .await
+    .unwrap();
+    let out = dbs.billmigrate(&["migrate", "--quiet"]);
     assert_eq!(code(&out), 1, "{}", text(&out));
     assert!(
         text(&out).contains("account 1001: held (conservation_mismatch)"),
@@ -286,6 +298,10 @@ async fn conservation_guard_holds_a_skewed_account_and_writes_nothing_of_it() {
         "the rest of its batch migrates"
     );
     // Without the fault the next run migrates it.
+    sqlx::raw_sql("DROP TRIGGER skew_a_cent ON billing.ledger_entries")
+        .execute(&mut pg)
+        .await
+        .unwrap();
     let out = dbs.billmigrate(&["migrate", "--quiet"]);
     assert!(code(&out) <= 1);
     assert_eq!(

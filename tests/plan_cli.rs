@@ -52,7 +52,7 @@ async fn plan_reads_with_select_only_grants_and_never_touches_the_target() {
         "plan changed the legacy database"
     );
     let accounts = read(&reports.join("accounts.csv"));
-    assert!(accounts.starts_with("legacy_account_id,decision,reasons,primary_user_id,primary_email,invitations,payer_profile_id,currency,opening_balance,services_migrated,services_skipped\n"));
+    assert!(accounts.starts_with("legacy_account_id,decision,reasons,primary_user_id,primary_email,invitations,payer_profile_id,currency,opening_balance,services_migrated,services_skipped,account_name,hold_reasons,warnings\n"));
     assert!(
         accounts.contains(",hold,no_active_full_access_user,"),
         "{accounts}"
@@ -128,7 +128,7 @@ async fn plan_exit_codes_and_json_summary() {
     );
     assert_eq!(code(&out), 2);
     assert!(
-        text(&out).contains("mappings: /nonexistent/service_types.csv: cannot read"),
+        text(&out).contains("mappings.dir: no folder \"/nonexistent\" on this machine"),
         "{}",
         text(&out)
     );
@@ -229,4 +229,31 @@ async fn explain_reads_like_sentences_with_reason_codes() {
         "{}",
         text(&missing)
     );
+}
+
+#[tokio::test]
+async fn a_reader_that_closes_the_pipe_early_is_a_clean_exit_not_a_panic() {
+    let dbs = TestDbs::new("pipe").await;
+    dbs.load_fixture("01_simple_account").await;
+    assert_eq!(code(&dbs.billmigrate(&["setup"])), 0);
+    for args in [&["status"][..], &["explain", "101"], &["setup", "--json"]] {
+        // `billmigrate status | head -0`: the reading end is gone before anything is printed
+        // (connecting to the databases takes far longer than closing a pipe).
+        let mut child = dbs
+            .command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+        assert!(
+            matches!(code(&out), 0 | 1),
+            "{args:?}: exit {} {stderr}",
+            code(&out)
+        );
+    }
 }

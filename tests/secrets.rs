@@ -9,6 +9,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use base64::Engine as _;
 use common::smtp::SmtpSink;
 use common::{TestDbs, code, drop_mysql_user, mysql_base, pg_base, read, repo, text};
 use mysql_async::prelude::Queryable;
@@ -55,11 +56,28 @@ fn every_file(dir: &Path, into: &mut Vec<(String, String)>) {
 }
 
 fn tokens_in(eml: &str) -> Vec<String> {
-    // Quoted-printable may wrap a link and spells `=` as `=3D`; undo both first.
-    let flat = eml
+    // Quoted-printable may wrap a link and spells `=` as `=3D`; undo both first. Parts that
+    // are mostly Cyrillic are base64: decode every run of base64 lines and search that too.
+    let mut flat = eml
         .replace("=\r\n", "")
         .replace("=\n", "")
         .replace("=3D", "=");
+    let mut run = String::new();
+    for line in eml.lines().chain([""]) {
+        let line = line.trim_end();
+        if !line.is_empty()
+            && line
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b))
+        {
+            run.push_str(line);
+            continue;
+        }
+        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(&run) {
+            flat.push_str(&String::from_utf8_lossy(&bytes));
+        }
+        run.clear();
+    }
     flat.match_indices("token=")
         .map(|(i, _)| {
             flat[i + 6..]

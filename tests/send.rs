@@ -449,29 +449,294 @@ async fn file_transport_writes_private_eml_files() {
     }
 }
 
+/// What a run left behind: (rows not pending or attempted, password tokens, invitation
+/// hashes). A run stopped by a configuration error must leave (0, 0, 0).
+async fn touched(dbs: &TestDbs) -> (i64, i64, i64) {
+    sqlx::query_as(
+        "SELECT (SELECT count(*) FROM migration.outbox WHERE status <> 'pending' OR attempts > 0 OR last_error IS NOT NULL),
+                (SELECT count(*) FROM billing.password_tokens),
+                (SELECT count(*) FROM billing.invitations WHERE token_hash IS NOT NULL)",
+    )
+    .fetch_one(&mut dbs.pg().await)
+    .await
+    .unwrap()
+}
+
+/// #14.2: a server without STARTTLS, refused credentials, a TLS handshake that fails or a
+/// port where nothing listens stop `send` at once with exit 2 and what to change — before
+/// any email is claimed or any token made; `resend` does not revoke the live link either.
 #[tokio::test]
-async fn smtp_without_tls_is_refused_unless_the_url_says_tls_none() {
+async fn a_misconfigured_mail_server_stops_send_before_any_email_is_claimed() {
     let dbs = dataset(
-        "sendtls",
-        &[account(9501, "tls@client.example", "uk", None)],
+        "sendcfg",
+        &[account(
+            9501,
+            "tls@client.example",
+            "uk",
+            Some(("helper@client.example", "en")),
+        )],
     )
     .await;
     assert!(code(&dbs.billmigrate(&["migrate", "--quiet"])) <= 1);
-    let sink = SmtpSink::start(json!({}));
-    // The sink offers no STARTTLS: a URL that does not opt out must not send in clear text.
-    let plain = sink.url().replace("?tls=none", "");
-    let out = send(&dbs, &plain, &["--limit", "1"]);
-    assert!(text(&out).contains("sent 0"), "{}", text(&out));
-    assert!(sink.received().is_empty(), "nothing may go out without TLS");
-    let error = scalar_text(
+    let plain = SmtpSink::start(json!({}));
+    let auth = SmtpSink::start_with_auth("mailer:right-password");
+    let nobody = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let cases = [
+        // The sink offers no STARTTLS: a URL that does not opt out must not send in clear.
+        (
+            format!("smtp://127.0.0.1:{}", plain.port),
+            "does not offer STARTTLS",
+            "?tls=none",
+        ),
+        (
+            format!("smtp://mailer:Wr0ngPw9@127.0.0.1:{}?tls=none", auth.port),
+            "refused the credentials",
+            "BILLMIGRATE_SMTP_PASSWORD",
+        ),
+        (
+            format!("smtp://127.0.0.1:{}?tls=none", auth.port),
+            "wants authentication",
+            "smtp://USER@",
+        ),
+        (
+            format!("smtps://127.0.0.1:{}", plain.port),
+            "TLS handshake",
+            "smtp://127.0.0.1",
+        ),
+        (
+            format!("smtp://127.0.0.1:{nobody}?tls=none"),
+            "nothing answers",
+            "the port",
+        ),
+    ];
+    for (url, cause, fix) in &cases {
+        let started = Instant::now();
+        let out = send(&dbs, url, &[]);
+        assert_eq!(code(&out), 2, "{url}: {}", text(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let first = stderr.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with("error: mail.transport: ")
+                && first.contains(cause)
+                && first.contains(fix),
+            "{url}: {stderr}"
+        );
+        assert!(!stderr.contains("Wr0ngPw9"), "no password shown: {stderr}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{url}: at once"
+        );
+        assert_eq!(
+            touched(&dbs).await,
+            (0, 0, 0),
+            "{url}: nothing claimed, no token"
+        );
+    }
+    // resend checks the server before it revokes anything.
+    let env = mail_env(&cases[0].0);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = dbs.billmigrate_env(&["resend", "--account", "9501"], &env);
+    assert_eq!(code(&out), 2, "{}", text(&out));
+    let resends: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM migration.outbox WHERE resend_of IS NOT NULL")
+            .fetch_one(&mut dbs.pg().await)
+            .await
+            .unwrap();
+    assert_eq!(resends, 0, "nothing queued by a resend that could not send");
+    assert!(plain.received().is_empty() && auth.received().is_empty());
+    // Fixed: the right credentials, and the relay that cannot do TLS said so.
+    let out = send(
         &dbs,
-        "SELECT last_error FROM migration.outbox WHERE to_email = $1",
-        "tls@client.example",
-    )
-    .await
-    .unwrap_or_default();
-    assert!(error.to_lowercase().contains("starttls"), "{error}");
-    let out = send(&dbs, &sink.url(), &[]);
+        &format!(
+            "smtp://mailer:right-password@127.0.0.1:{}?tls=none",
+            auth.port
+        ),
+        &[],
+    );
     assert_eq!(code(&out), 0, "{}", text(&out));
-    assert_eq!(sink.received().len(), 1);
+    assert_eq!(auth.received().len(), 2);
+}
+
+/// The hashes of the links that still work for `email` (owner tokens and invitations).
+async fn live_tokens(dbs: &TestDbs, email: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT t.token_hash FROM billing.password_tokens t JOIN billing.users u ON u.id = t.user_id
+         WHERE u.email = $1 AND t.revoked_at IS NULL AND t.used_at IS NULL
+         UNION ALL SELECT token_hash FROM billing.invitations WHERE email = $1 AND token_hash IS NOT NULL",
+    )
+    .bind(email)
+    .fetch_all(&mut dbs.pg().await)
+    .await
+    .unwrap()
+}
+
+/// #14.3 and #14.8: an email that needs several attempts has one live token at the end (the
+/// one in the email that arrived), an email that failed for good has none, and the progress
+/// count is of emails — it never passes its total; retries are shown apart.
+#[tokio::test]
+async fn one_live_token_per_email_whatever_the_attempts() {
+    let dbs = dataset(
+        "sendtokens",
+        &[
+            account(
+                9601,
+                "owner-retry@client.example",
+                "uk",
+                Some(("invitee-retry@client.example", "en")),
+            ),
+            account(
+                9602,
+                "owner-gone@client.example",
+                "ru",
+                Some(("invitee-gone@client.example", "ru")),
+            ),
+        ],
+    )
+    .await;
+    assert!(code(&dbs.billmigrate(&["migrate", "--quiet"])) <= 1);
+    let sink = SmtpSink::start(json!({
+        "owner-retry@client.example": ["451", "451"],
+        "invitee-retry@client.example": ["451", "drop"],
+        "owner-gone@client.example": ["550"],
+        "invitee-gone@client.example": ["451", "550"],
+    }));
+    // Not --quiet and not a terminal: plain progress lines on stderr.
+    let env = mail_env(&sink.url());
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = dbs.billmigrate_env(&["send"], &env);
+    assert_eq!(code(&out), 1, "two emails failed for good: {}", text(&out));
+    let mut pg = dbs.pg().await;
+    let attempts: Vec<(String, String, i32)> =
+        sqlx::query_as("SELECT to_email, status, attempts FROM migration.outbox ORDER BY to_email")
+            .fetch_all(&mut pg)
+            .await
+            .unwrap();
+    assert_eq!(
+        attempts,
+        [
+            ("invitee-gone@client.example".into(), "failed".into(), 2),
+            ("invitee-retry@client.example".into(), "sent".into(), 3),
+            ("owner-gone@client.example".into(), "failed".into(), 1),
+            ("owner-retry@client.example".into(), "sent".into(), 3),
+        ]
+    );
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM billing.password_tokens t JOIN billing.users u ON u.id = t.user_id WHERE u.email = 'owner-retry@client.example'")
+        .fetch_one(&mut pg)
+        .await
+        .unwrap();
+    assert_eq!(rows, 3, "one token per attempt, two of them revoked");
+    for m in sink.received() {
+        let to = m["rcpt"][0].as_str().unwrap();
+        let token = token_of(m["text"].as_str().unwrap());
+        assert_eq!(
+            live_tokens(&dbs, to).await,
+            [sha256(&token)],
+            "{to}: only the delivered link works"
+        );
+    }
+    assert_eq!(sink.received().len(), 2);
+    for gone in ["owner-gone@client.example", "invitee-gone@client.example"] {
+        assert!(
+            live_tokens(&dbs, gone).await.is_empty(),
+            "{gone}: a failed email leaves no live link"
+        );
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut lines = 0;
+    for line in stderr.lines().filter(|l| l.starts_with("send: ")) {
+        let counts = line["send: ".len()..].split(' ').next().unwrap();
+        let (done, total) = counts.split_once('/').unwrap();
+        let (done, total): (u64, u64) = (done.parse().unwrap(), total.parse().unwrap());
+        assert!(done <= total && total == 4, "{line}");
+        assert!(line.contains("attempts to retry"), "{line}");
+        lines += 1;
+    }
+    assert!(lines >= 1, "the run takes over 5 s of backoff: {stderr}");
+}
+
+/// A valid Cyrillic address to a server without SMTPUTF8: lettre will not hand it over, and
+/// retrying cannot change that — `failed` at the first attempt, its link taken back.
+#[tokio::test]
+async fn an_address_the_server_cannot_take_fails_at_once() {
+    let dbs = dataset(
+        "sendutf8",
+        &[account(
+            9701,
+            "owner-ascii@client.example",
+            "uk",
+            Some(("олена@приклад.укр", "uk")),
+        )],
+    )
+    .await;
+    assert!(code(&dbs.billmigrate(&["migrate", "--quiet"])) <= 1);
+    let sink = SmtpSink::start_without_smtputf8();
+    let started = Instant::now();
+    let out = send(&dbs, &sink.url(), &[]);
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(started.elapsed() < Duration::from_secs(20), "no backoff");
+    let (status, attempts, error): (String, i32, Option<String>) = sqlx::query_as(
+        "SELECT status, attempts, last_error FROM migration.outbox WHERE kind = 'invitation'",
+    )
+    .fetch_one(&mut dbs.pg().await)
+    .await
+    .unwrap();
+    assert_eq!((status.as_str(), attempts), ("failed", 1));
+    assert!(error.unwrap_or_default().contains("SMTPUTF8"));
+    assert!(live_tokens(&dbs, "олена@приклад.укр").await.is_empty());
+    assert_eq!(sink.received().len(), 1, "the owner's welcome went out");
+}
+
+/// #18.4: mail addresses, link bases and the TLS policy are parsed with the settings, so a
+/// bad one stops every command before it does any work — here `plan`, which sends nothing,
+/// against databases that do not even exist.
+#[test]
+fn a_bad_mail_or_link_value_stops_every_command_before_work() {
+    for (var, value, key) in [
+        ("BILLMIGRATE_MAIL_FROM", "billing-desk", "mail.from"),
+        (
+            "BILLMIGRATE_LINKS_NEW_BILLING_URL",
+            "cabinet.example",
+            "links.new_billing_url",
+        ),
+        (
+            "BILLMIGRATE_MAIL_TRANSPORT",
+            "smtp://127.0.0.1:1?tls=yes",
+            "mail.transport",
+        ),
+    ] {
+        let out_dir = tempfile::tempdir().unwrap();
+        let reports = out_dir.path().join("reports");
+        for args in [
+            vec!["plan", "--quiet", "--out", reports.to_str().unwrap()],
+            vec!["status"],
+            vec!["send", "--quiet"],
+        ] {
+            let out = Command::new(env!("CARGO_BIN_EXE_billmigrate"))
+                .args(&args)
+                .current_dir(out_dir.path())
+                .env("BILLMIGRATE_LEGACY_URL", "mysql://root@127.0.0.1:1/nothing")
+                .env(
+                    "BILLMIGRATE_TARGET_URL",
+                    "postgres://postgres@127.0.0.1:1/nothing",
+                )
+                .env(var, value)
+                .output()
+                .unwrap();
+            assert_eq!(code(&out), 2, "{args:?}: {}", text(&out));
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            let first = stderr.lines().next().unwrap_or_default();
+            assert!(
+                first.starts_with("error: ")
+                    && first.contains(&format!("{key}: "))
+                    && first.matches(value).count() == 1,
+                "{args:?}: {stderr}"
+            );
+            assert!(!stderr.contains("note:"), "a typed error: {stderr}");
+            assert!(!reports.exists(), "{args:?}: no work was done");
+        }
+    }
 }

@@ -188,7 +188,7 @@ async fn setup_creates_every_contract_column_and_is_idempotent() {
     let first = dbs.billmigrate(&["setup"]);
     assert_eq!(code(&first), 0, "{}", text(&first));
     assert!(
-        text(&first).contains("applied target schema migrations [1, 2]"),
+        text(&first).contains("applied target schema migrations [1, 2, 3]"),
         "{}",
         text(&first)
     );
@@ -242,6 +242,16 @@ async fn setup_creates_every_contract_column_and_is_idempotent() {
         "{bad_role}"
     );
 
+    // BILLmanager rewards may exceed 100 % (target-schema.md): numeric(6,2).
+    let reward: (i32, i32) = sqlx::query_as(
+        "SELECT numeric_precision, numeric_scale FROM information_schema.columns \
+         WHERE table_schema = 'billing' AND table_name = 'affiliates' AND column_name = 'reward_percent'",
+    )
+    .fetch_one(&mut pg)
+    .await
+    .unwrap();
+    assert_eq!(reward, (6, 2));
+
     let tables_before: i64 = sqlx::query_scalar("SELECT count(*) FROM information_schema.tables WHERE table_schema IN ('billing','migration')")
         .fetch_one(&mut pg)
         .await
@@ -249,7 +259,7 @@ async fn setup_creates_every_contract_column_and_is_idempotent() {
     let second = dbs.billmigrate(&["setup"]);
     assert_eq!(code(&second), 0, "{}", text(&second));
     assert!(
-        text(&second).contains("target schema is up to date (version 2)"),
+        text(&second).contains("target schema is up to date (version 3)"),
         "{}",
         text(&second)
     );
@@ -284,7 +294,7 @@ async fn setup_explains_a_missing_database_or_server() {
     assert_eq!(code(&out), 2, "{}", text(&out));
     let s = text(&out);
     assert!(
-        s.contains("cannot reach PostgreSQL at postgres://postgres:***@127.0.0.1:9/billing")
+        s.contains("target database postgres://postgres:***@127.0.0.1:9/billing: nothing listens on 127.0.0.1:9;")
             && s.contains("pg_ctlcluster"),
         "{s}"
     );

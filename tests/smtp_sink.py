@@ -97,6 +97,7 @@ def main():
     p.add_argument("--raw")
     p.add_argument("--discard", action="store_true")
     p.add_argument("--auth", help="USER:PASSWORD that AUTH must present (no TLS needed)")
+    p.add_argument("--no-smtputf8", action="store_true", help="do not offer SMTPUTF8 (RFC 6531)")
     a = p.parse_args()
     faults = {}
     if a.faults:
@@ -109,9 +110,13 @@ def main():
 
         def authenticator(server, session, envelope, mechanism, data):
             ok = data.login == user.encode() and data.password == password.encode()
-            return AuthResult(success=ok)
+            # handled=False: aiosmtpd then answers 535 itself (with its default, handled
+            # failures get no reply at all and the client waits for ever).
+            return AuthResult(success=ok, handled=False)
 
         auth = dict(authenticator=authenticator, auth_required=True, auth_require_tls=False)
+    if a.no_smtputf8:
+        auth["enable_SMTPUTF8"] = False
     controller = Controller(handler, hostname="127.0.0.1", port=a.port, **auth)
     controller.start()
     print("ready", flush=True)

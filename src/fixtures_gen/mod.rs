@@ -50,7 +50,23 @@ pub struct GenerateOptions {
     pub today: NaiveDate,
     /// No progress output.
     pub quiet: bool,
+    /// The legacy shape to leave behind (the data is the same either way).
+    pub shape: Shape,
 }
+
+/// Which known legacy shape the generator writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Shape {
+    /// legacy-schema.md's table.
+    #[default]
+    Spec,
+    /// Real BILLmanager's: the same facts, turned by sql/legacy/to_billmanager.sql after the
+    /// load (docs/decisions.md, "Real BILLmanager databases").
+    Billmanager,
+}
+
+/// Turns a loaded spec-shaped database into BILLmanager's shape.
+pub const TO_BILLMANAGER_SQL: &str = include_str!("../../sql/legacy/to_billmanager.sql");
 
 /// What [`generate`] wrote.
 #[derive(Clone, Debug, Default)]
@@ -119,6 +135,13 @@ pub async fn generate(opts: &GenerateOptions) -> Result<GenerateReport> {
     let index_start = Instant::now();
     build_indexes(&mysql).await?;
     let index_seconds = index_start.elapsed().as_secs_f64();
+
+    if opts.shape == Shape::Billmanager {
+        progress.phase("turning the data into BILLmanager's shape");
+        conn.query_drop(TO_BILLMANAGER_SQL)
+            .await
+            .context("running sql/legacy/to_billmanager.sql")?;
+    }
 
     let mut rows = Vec::new();
     for table in schema::table_names() {

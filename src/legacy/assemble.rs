@@ -102,7 +102,12 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
                     createdate: datetime(next()),
                     nomigrate: flag(next()),
                 },
+                [text(next()), text(next()), text(next()), text(next())],
             )
+        })
+        .map(|(account, mut profile, physical)| {
+            choose_address(&mut profile, physical);
+            (account, profile)
         })
         .collect();
     for (account, profile) in profiles {
@@ -161,8 +166,11 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
                 name: text_or_empty(next()),
                 opendate: datetime(next()),
                 expiredate: date(next()),
-                period: int(next()),
-                autoprolong: int(next()),
+                // BILLmanager marks a trial with period -100; no period is a month count
+                // below 1, so every such value moves as "no period" (docs/decisions.md).
+                period: int(next()).filter(|&months| months > 0),
+                // NULL is "no auto-renewal" in BILLmanager's API: the same as 0.
+                autoprolong: Some(int(next()).unwrap_or(0)),
                 cost: money(next())
                     .inspect_err(|_| unreadable = true)
                     .unwrap_or_default()
@@ -220,5 +228,126 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
         account.subaccounts.sort_by_key(|s| s.id);
         account.items.sort_by_key(|i| i.id);
         integrity::mark_duplicates(account, known);
+    }
+}
+
+/// The payer's address (docs/decisions.md): BILLmanager keeps a company's in the `*_legal`
+/// columns and an individual's in `*_physical`. The legal set is used when any of its four
+/// values is filled (not blank), else the physical set when any of it is filled; when
+/// neither is, the legal set as it is, so a database without physical columns reads as
+/// before.
+pub fn choose_address(profile: &mut Profile, physical: [Option<String>; 4]) {
+    let filled = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+    let legal = [
+        &profile.country,
+        &profile.postcode,
+        &profile.city,
+        &profile.address,
+    ];
+    if legal.into_iter().any(filled) || !physical.iter().any(filled) {
+        return;
+    }
+    let [country, postcode, city, address] = physical;
+    profile.country = country;
+    profile.postcode = postcode;
+    profile.city = city;
+    profile.address = address;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_legal_address_wins_when_any_of_it_is_filled_else_the_physical() {
+        let s = |v: &str| Some(v.to_owned());
+        let legal = |c: Option<String>, a: Option<String>| Profile {
+            country: c,
+            address: a,
+            ..Profile::default()
+        };
+        let physical = [s("PL"), s("00-001"), s("Warszawa"), s("Marszałkowska 1")];
+        // (legal set, physical set, expected country and address)
+        let cases = [
+            (legal(s("UA"), None), physical.clone(), (s("UA"), None)),
+            (
+                legal(None, s("Kyiv 1")),
+                physical.clone(),
+                (None, s("Kyiv 1")),
+            ),
+            (
+                legal(None, None),
+                physical.clone(),
+                (s("PL"), s("Marszałkowska 1")),
+            ),
+            (
+                legal(s(" "), s("")),
+                physical.clone(),
+                (s("PL"), s("Marszałkowska 1")),
+            ),
+            (
+                legal(s(""), None),
+                [None, None, s("  "), None],
+                (s(""), None),
+            ),
+            (legal(None, None), [None, None, None, None], (None, None)),
+        ];
+        for (mut profile, physical, (country, address)) in cases {
+            let before = profile.clone();
+            choose_address(&mut profile, physical.clone());
+            assert_eq!(
+                (profile.country, profile.address),
+                (country, address),
+                "{before:?} / {physical:?}"
+            );
+        }
+    }
+
+    fn item_row(period: Value, autoprolong: Value) -> Vec<Value> {
+        vec![
+            Value::Int(1),
+            Value::Int(10),
+            Value::Int(101),
+            Value::Bytes(b"vhost".to_vec()),
+            Value::NULL,
+            Value::Int(2),
+            Value::Bytes(b"x".to_vec()),
+            Value::NULL,
+            Value::NULL,
+            period,
+            autoprolong,
+            Value::Bytes(b"1.00".to_vec()),
+            Value::Bytes(b"UAH".to_vec()),
+        ]
+    }
+
+    #[test]
+    fn trial_and_null_periods_and_null_autoprolong_read_as_documented() {
+        // (period, autoprolong) as stored → (period_months, auto-renewal months)
+        let cases = [
+            (Value::Int(12), Value::Int(1), Some(12), Some(1)),
+            (Value::Int(-100), Value::NULL, None, Some(0)),
+            (Value::Int(0), Value::Int(0), None, Some(0)),
+            (Value::Int(-1), Value::Int(-5), None, Some(-5)),
+            (Value::NULL, Value::Bytes(b"".to_vec()), None, Some(0)),
+            (Value::Bytes(b"3".to_vec()), Value::Int(3), Some(3), Some(3)),
+        ];
+        for (period, autoprolong, months, renew) in cases {
+            let mut accounts = vec![LegacyAccount {
+                id: 1,
+                ..LegacyAccount::default()
+            }];
+            let raw = RawChildren {
+                items: vec![item_row(period.clone(), autoprolong.clone())],
+                ..RawChildren::default()
+            };
+            attach(&mut accounts, raw, &KnownDuplicates::default());
+            let item = &accounts[0].items[0];
+            assert_eq!(
+                (item.period, item.autoprolong),
+                (months, renew),
+                "{period:?} / {autoprolong:?}"
+            );
+        }
     }
 }

@@ -45,9 +45,17 @@ pub fn iso_code(value: Value) -> Option<String> {
     (code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())).then_some(code)
 }
 
-/// A legacy flag: on only when exactly `'on'`.
+/// A legacy flag: on only when exactly `'on'` (an ENUM or text column) or the integer 1 (an
+/// integer column: BILLmanager 4 stored `superuser` as 1). Text `'1'`, `'ON'` or `' on'`
+/// stays off, as the legacy code compared exactly; the driver hands integer columns over as
+/// integers, so the column's type decides which spelling counts.
 pub fn flag(value: Value) -> bool {
-    matches!(value, Value::Bytes(ref b) if b.as_slice() == b"on")
+    match value {
+        Value::Bytes(ref b) => b.as_slice() == b"on",
+        Value::Int(n) => n == 1,
+        Value::UInt(n) => n == 1,
+        _ => false,
+    }
 }
 
 /// A money value that is not a whole number of cents.
@@ -159,16 +167,48 @@ mod tests {
     }
 
     #[test]
-    fn flags_are_on_only_when_exactly_on() {
-        assert!(flag(Value::Bytes(b"on".to_vec())));
-        for off in [
-            Value::NULL,
-            Value::Bytes(b"off".to_vec()),
-            Value::Bytes(b"ON".to_vec()),
-            Value::Bytes(b" on".to_vec()),
-            Value::Bytes(Vec::new()),
-        ] {
-            assert!(!flag(off));
+    fn flags_are_on_only_when_exactly_on_or_integer_one() {
+        // (value as the driver returns it, on?) for ENUM, VARCHAR and integer columns.
+        let cases = [
+            (Value::Bytes(b"on".to_vec()), true),
+            (Value::Int(1), true),
+            (Value::UInt(1), true),
+            (Value::NULL, false),
+            (Value::Bytes(b"off".to_vec()), false),
+            (Value::Bytes(b"ON".to_vec()), false),
+            (Value::Bytes(b" on".to_vec()), false),
+            (Value::Bytes(b"1".to_vec()), false),
+            (Value::Bytes(b"yes".to_vec()), false),
+            (Value::Bytes(Vec::new()), false),
+            (Value::Int(0), false),
+            (Value::Int(2), false),
+            (Value::Int(-1), false),
+            (Value::Double(1.0), false),
+        ];
+        for (value, on) in cases {
+            assert_eq!(flag(value.clone()), on, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn text_dates_read_like_datetimes_and_garbage_is_unknown() {
+        let text = |s: &str| Value::Bytes(s.as_bytes().to_vec());
+        let cases = [
+            ("2011-03-02 10:05:01", Some("2011-03-02 10:05:01")),
+            (" 2011-03-02 10:05:01 ", Some("2011-03-02 10:05:01")),
+            ("2011-03-02", Some("2011-03-02 00:00:00")),
+            ("0000-00-00 00:00:00", None),
+            ("2011-02-30 00:00:00", None),
+            ("", None),
+            ("yesterday", None),
+            ("02.03.2011", None),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(
+                datetime(text(raw)).map(|d| d.to_string()).as_deref(),
+                expected,
+                "{raw:?}"
+            );
         }
     }
 

@@ -11,6 +11,7 @@ use mysql_async::Conn;
 use mysql_async::prelude::*;
 
 use super::model::{Damage, LegacyAccount};
+use super::schema::{LegacySchema, quote};
 
 /// The tables whose ids the reader relies on being unique.
 const TABLES: &[&str] = &["account", "user", "profile", "subaccount", "item"];
@@ -24,7 +25,10 @@ pub struct KnownDuplicates {
 impl KnownDuplicates {
     /// Scans only the tables without a single-column unique index on `id`: with one, a
     /// repeat is impossible, and the scan would cost a full table read for nothing.
-    pub async fn find(conn: &mut Conn) -> Result<KnownDuplicates, mysql_async::Error> {
+    pub async fn find(
+        conn: &mut Conn,
+        schema: &LegacySchema,
+    ) -> Result<KnownDuplicates, mysql_async::Error> {
         let unique: Vec<String> = conn
             .query(
                 "SELECT TABLE_NAME FROM information_schema.STATISTICS \
@@ -35,13 +39,18 @@ impl KnownDuplicates {
             .await?;
         let mut known = KnownDuplicates::default();
         for &table in TABLES {
-            if unique.iter().any(|t| t == table) {
+            // The physical table and id column (the operator may have renamed them).
+            let id = schema.get(&format!("{table}.id"));
+            let Some(column) = &id.column else { continue };
+            if unique.contains(&id.table) && column.eq_ignore_ascii_case("id") {
                 continue;
             }
+            let (physical, column) = (quote(&id.table), quote(column));
             // As values, not i64: a copy may have made `id` a text column.
             let ids: Vec<mysql_async::Value> = conn
                 .query(format!(
-                    "SELECT id FROM `{table}` WHERE id IS NOT NULL GROUP BY id HAVING COUNT(*) > 1"
+                    "SELECT {column} FROM {physical} WHERE {column} IS NOT NULL \
+                     GROUP BY {column} HAVING COUNT(*) > 1"
                 ))
                 .await?;
             let ids: BTreeSet<i64> = ids.into_iter().filter_map(super::decode::int).collect();

@@ -3,13 +3,21 @@
 
 pub mod access;
 pub mod assemble;
+pub mod columns;
+pub mod connect_error;
 pub mod decode;
+pub mod fields;
 pub mod fingerprint;
 pub mod integrity;
 pub mod model;
 pub mod partners;
+pub mod payments;
+pub mod queries;
 pub mod reader;
+pub mod schema;
+pub mod schema_report;
 pub mod time;
+pub mod tls;
 
 pub use model::LegacyAccount;
 pub use reader::LegacySource;

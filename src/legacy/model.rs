@@ -131,3 +131,14 @@ pub struct PartnerFacts {
     /// Accounts whose `affiliatereferer` is this partner, ascending.
     pub referrals: Vec<i64>,
 }
+
+/// An `account` row the operator declared out of scope (`legacy.exclude_account_ids`,
+/// `legacy.exclude_levels`): never migrated nor held, but always listed with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OutOfScope {
+    pub account_id: i64,
+    /// `excluded_account_id` or `excluded_level`.
+    pub reason: &'static str,
+    /// The row's `account.level`, when the database has one.
+    pub level: Option<i64>,
+}

@@ -1,6 +1,7 @@
 //! Reads the partner program from the legacy database (R6): who is a partner with which
 //! program, who referred whom, unpaid rewards, and this month's expenses of referred
 //! accounts per currency. A few grouped queries over the whole program — partners are few.
+//! Also the whole-table lists: every in-scope account id, and the out-of-scope rows.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,8 +10,9 @@ use mysql_async::Value;
 use mysql_async::prelude::*;
 
 use super::decode::{int, iso_code, money};
-use super::model::PartnerFacts;
+use super::model::{OutOfScope, PartnerFacts};
 use super::reader::{LegacyError, LegacySource};
+use crate::scope::Scope;
 
 impl LegacySource {
     /// Every partner's facts, for expenses with `from <= cdate <= until` (wall-clock times).
@@ -20,7 +22,9 @@ impl LegacySource {
         until: NaiveDateTime,
     ) -> Result<Vec<PartnerFacts>, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            from: 0,
+            what:
+                "reading the partner program (account2project, affiliate, affiliatereward, expense)"
+                    .into(),
             message: self.url().scrub(&e.to_string()),
         };
         let mut conn = self.pool().get_conn().await.map_err(fail)?;
@@ -30,8 +34,7 @@ impl LegacySource {
 
         // A partner with rows in several projects takes the row of its lowest project.
         let rows: Vec<(Value, Value, Value)> = conn
-            .query("SELECT a.account, a.affiliate, f.reward FROM account2project a LEFT JOIN affiliate f ON f.id = a.affiliate
-                    WHERE a.affiliate IS NOT NULL ORDER BY a.account, a.project")
+            .query(self.queries().partners.as_str())
             .await
             .map_err(fail)?;
         let mut partners: BTreeMap<i64, PartnerFacts> = BTreeMap::new();
@@ -47,7 +50,7 @@ impl LegacySource {
         }
 
         let referrals: Vec<(Value, Value)> = conn
-            .query("SELECT DISTINCT account, affiliatereferer FROM account2project WHERE affiliatereferer IS NOT NULL ORDER BY account")
+            .query(self.queries().referrals.as_str())
             .await
             .map_err(fail)?;
         let mut referred_by: BTreeMap<i64, i64> = BTreeMap::new();
@@ -68,7 +71,7 @@ impl LegacySource {
         }
 
         let unpaid: Vec<(Value, Value)> = conn
-            .query("SELECT account, SUM(amount) FROM affiliatereward WHERE paid IS NULL OR paid <> 'on' GROUP BY account")
+            .query(self.queries().unpaid.as_str())
             .await
             .map_err(fail)?;
         for (account, sum) in unpaid {
@@ -78,13 +81,7 @@ impl LegacySource {
         }
 
         let expenses: Vec<(Value, Value, Value)> = conn
-            .exec(
-                "SELECT s.account, c.iso, SUM(e.amount) FROM expense e JOIN subaccount s ON s.id = e.subaccount
-                 LEFT JOIN currency c ON c.id = s.currency
-                 WHERE e.cdate >= ? AND e.cdate <= ? AND s.account IN (SELECT account FROM account2project WHERE affiliatereferer IS NOT NULL)
-                 GROUP BY s.account, c.iso",
-                (from, until),
-            )
+            .exec(self.queries().expenses.as_str(), (from, until))
             .await
             .map_err(fail)?;
         let referred: BTreeSet<i64> = referred_by.keys().copied().collect();
@@ -105,14 +102,56 @@ impl LegacySource {
         Ok(partners.into_values().collect())
     }
 
-    /// Every legacy account id, ascending (for the "all accounts decided" precondition).
-    pub async fn all_ids(&self) -> Result<Vec<i64>, LegacyError> {
+    /// The account rows in `scope` the operator declared out of scope, ascending.
+    pub async fn out_of_scope(&self, scope: &Scope) -> Result<Vec<OutOfScope>, LegacyError> {
+        let mut out = Vec::new();
+        for (lo, hi) in scope.ranges() {
+            out.extend(self.out_of_scope_between(lo, hi).await?);
+        }
+        Ok(out)
+    }
+
+    /// Why account `id` is out of scope, when it is (for `explain`).
+    pub async fn why_out_of_scope(&self, id: i64) -> Result<Option<OutOfScope>, LegacyError> {
+        Ok(self.out_of_scope_between(id, id).await?.into_iter().next())
+    }
+
+    async fn out_of_scope_between(&self, lo: i64, hi: i64) -> Result<Vec<OutOfScope>, LegacyError> {
+        let Some(sql) = self.queries().out_of_scope.clone() else {
+            return Ok(Vec::new());
+        };
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            from: 0,
+            what: format!("reading the out-of-scope account rows from id {lo}"),
             message: self.url().scrub(&e.to_string()),
         };
         let mut conn = self.pool().get_conn().await.map_err(fail)?;
-        conn.query("SELECT id FROM account ORDER BY id")
+        let rows: Vec<(Value, Value)> = conn.exec(sql.as_str(), (lo, hi)).await.map_err(fail)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, level)| {
+                let account_id = int(id)?;
+                let reason = if self.exclusions().ids.contains(&account_id) {
+                    "excluded_account_id"
+                } else {
+                    "excluded_level"
+                };
+                Some(OutOfScope {
+                    account_id,
+                    reason,
+                    level: int(level),
+                })
+            })
+            .collect())
+    }
+
+    /// Every legacy account id, ascending (for the "all accounts decided" precondition).
+    pub async fn all_ids(&self) -> Result<Vec<i64>, LegacyError> {
+        let fail = |e: mysql_async::Error| LegacyError::Read {
+            what: "listing every legacy account id".into(),
+            message: self.url().scrub(&e.to_string()),
+        };
+        let mut conn = self.pool().get_conn().await.map_err(fail)?;
+        conn.query(self.queries().all_ids.as_str())
             .await
             .map_err(fail)
     }

@@ -11,8 +11,12 @@ use tokio::sync::mpsc;
 
 use super::access::{self, WriteAccess};
 use super::assemble::{self, RawChildren};
+use super::columns::{ColumnsFileError, Overrides};
 use super::integrity::KnownDuplicates;
 use super::model::LegacyAccount;
+use super::queries::{Exclusions, Queries};
+use super::schema::{self, LegacySchema};
+use super::tls;
 use crate::scope::Scope;
 use crate::settings::{SecretUrl, Settings};
 
@@ -21,8 +25,14 @@ use crate::settings::{SecretUrl, Settings};
 pub enum LegacyError {
     #[error("legacy database {url}: {message}")]
     Connect { url: String, message: String },
-    #[error("reading legacy accounts from id {from}: {message}")]
-    Read { from: i64, message: String },
+    /// A query failed; `what` names the query in the operator's words.
+    #[error("{what}: {message}")]
+    Read { what: String, message: String },
+    /// The schema check found a required column missing, or an exclusion it cannot apply.
+    #[error("legacy database {url}: {message}")]
+    Schema { url: String, message: String },
+    #[error("mappings: {0}")]
+    Columns(#[from] ColumnsFileError),
     #[error(
         "the legacy database user {user} can write ({privileges}); connect with a user that \
          has SELECT only (docs/runbook.md), or set legacy.allow_write_access = true \
@@ -37,25 +47,10 @@ pub struct LegacySource {
     pool: Pool,
     url: SecretUrl,
     known: std::sync::Arc<KnownDuplicates>,
+    schema: std::sync::Arc<LegacySchema>,
+    queries: std::sync::Arc<Queries>,
+    exclusions: std::sync::Arc<Exclusions>,
 }
-
-const ACCOUNTS: &str = "SELECT id, name, registration_date, project FROM account \
-     WHERE id >= ? AND id <= ? ORDER BY id LIMIT ?";
-const USERS: &str = "SELECT account, id, name, email, realname, language, enabled, superuser, \
-     createdate FROM `user` WHERE account BETWEEN ? AND ? AND level = 16";
-const PROFILES: &str = "SELECT account, id, name, person, profiletype, email, phone, \
-     country_legal, postcode_legal, city_legal, address_legal, vatnum, vatpayer, createdate, \
-     nomigrate FROM profile WHERE account BETWEEN ? AND ?";
-const SUBACCOUNTS: &str = "SELECT s.account, s.id, s.currency, c.iso, s.balance \
-     FROM subaccount s LEFT JOIN currency c ON c.id = s.currency \
-     WHERE s.account BETWEEN ? AND ?";
-const ITEMS: &str = "SELECT i.account, i.id, i.pricelist, t.intname, i.parent, i.status, \
-     i.name, i.opendate, i.expiredate, i.period, i.autoprolong, i.cost, c.iso \
-     FROM item i LEFT JOIN pricelist p ON p.id = i.pricelist \
-     LEFT JOIN itemtype t ON t.id = p.itemtype LEFT JOIN currency c ON c.id = i.currency \
-     WHERE i.account BETWEEN ? AND ?";
-const DOMAINS: &str = "SELECT ip.item, ip.value FROM item i JOIN itemparam ip ON ip.item = i.id \
-     WHERE i.account BETWEEN ? AND ? AND ip.intname = 'domain'";
 
 impl LegacySource {
     /// Connects (eagerly, so a wrong URL fails before any work) and refuses a user that can
@@ -65,11 +60,11 @@ impl LegacySource {
         connections: usize,
     ) -> Result<LegacySource, LegacyError> {
         let url = &settings.legacy_url;
+        let (opts, tls) = legacy_opts(url)?;
         let fail = |e: mysql_async::Error| LegacyError::Connect {
             url: url.redacted(),
-            message: url.scrub(&e.to_string()),
+            message: tls::explain(&tls, super::connect_error::describe(url, &e)),
         };
-        let opts = Opts::from_url(url.expose()).map_err(|e| fail(e.into()))?;
         let constraints = PoolConstraints::new(1, connections.max(1)).expect("1 <= max");
         let opts = OptsBuilder::from_opts(opts)
             .pool_opts(PoolOpts::default().with_constraints(constraints))
@@ -81,12 +76,61 @@ impl LegacySource {
         let mut conn = pool.get_conn().await.map_err(fail)?;
         conn.ping().await.map_err(fail)?;
         guard_write_access(&mut conn, url, settings.legacy_allow_write_access).await?;
-        let known = KnownDuplicates::find(&mut conn).await.map_err(fail)?;
+        let schema = inspect(&mut conn, settings).await?;
+        if let Some(message) = schema.missing_message() {
+            return Err(LegacyError::Schema {
+                url: url.redacted(),
+                message,
+            });
+        }
+        let exclusions = Exclusions {
+            ids: settings.legacy_exclude_account_ids.clone(),
+            levels: settings.legacy_exclude_levels.clone(),
+        };
+        let queries =
+            Queries::build(&schema, &exclusions).map_err(|message| LegacyError::Schema {
+                url: url.redacted(),
+                message,
+            })?;
+        let known = KnownDuplicates::find(&mut conn, &schema)
+            .await
+            .map_err(fail)?;
         Ok(LegacySource {
             pool,
             url: url.clone(),
             known: std::sync::Arc::new(known),
+            schema: std::sync::Arc::new(schema),
+            queries: std::sync::Arc::new(queries),
+            exclusions: std::sync::Arc::new(exclusions),
         })
+    }
+
+    /// The schema check alone (`check-legacy`): the resolution, whether or not a required
+    /// column is missing. Connects once, reads only `information_schema`.
+    pub async fn check(settings: &Settings) -> Result<LegacySchema, LegacyError> {
+        let url = &settings.legacy_url;
+        let (opts, tls) = legacy_opts(url)?;
+        let fail = |e: mysql_async::Error| LegacyError::Connect {
+            url: url.redacted(),
+            message: tls::explain(&tls, url.scrub(&e.to_string())),
+        };
+        let mut conn = Conn::new(opts).await.map_err(fail)?;
+        let schema = inspect(&mut conn, settings).await;
+        let _ = conn.disconnect().await;
+        schema
+    }
+
+    /// The resolved legacy schema this source reads through.
+    pub fn schema(&self) -> &LegacySchema {
+        &self.schema
+    }
+
+    pub(super) fn queries(&self) -> &Queries {
+        &self.queries
+    }
+
+    pub(super) fn exclusions(&self) -> &Exclusions {
+        &self.exclusions
     }
 
     async fn conn(&self) -> Result<Conn, mysql_async::Error> {
@@ -104,17 +148,14 @@ impl LegacySource {
     /// Number of accounts in scope (for progress and ETA).
     pub async fn count(&self, scope: &Scope) -> Result<u64, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            from: 0,
+            what: "counting the legacy accounts in scope".into(),
             message: self.url.scrub(&e.to_string()),
         };
         let mut conn = self.conn().await.map_err(fail)?;
         let mut total = 0u64;
         for (lo, hi) in scope.ranges() {
             let n: Option<u64> = conn
-                .exec_first(
-                    "SELECT COUNT(*) FROM account WHERE id >= ? AND id <= ?",
-                    (lo, hi),
-                )
+                .exec_first(self.queries.count.as_str(), (lo, hi))
                 .await
                 .map_err(fail)?;
             total += n.unwrap_or(0);
@@ -136,7 +177,7 @@ impl LegacySource {
         limit: usize,
     ) -> Result<Vec<LegacyAccount>, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            from,
+            what: format!("reading legacy accounts from id {from}"),
             message: self.url.scrub(&e.to_string()),
         };
         let mut attempt = 0;
@@ -161,7 +202,8 @@ impl LegacySource {
         let mut conn = self.conn().await?;
         conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
             .await?;
-        let result = read_in_snapshot(&mut conn, &self.known, from, upto, limit).await;
+        let result =
+            read_in_snapshot(&mut conn, &self.queries, &self.known, from, upto, limit).await;
         // A read-only snapshot has nothing to commit; ending it frees the undo history.
         let _ = conn.query_drop("COMMIT").await;
         result
@@ -260,14 +302,34 @@ async fn guard_write_access(
     }
 }
 
+/// The driver's options for `legacy.url`, with its TLS options (`legacy::tls`).
+fn legacy_opts(url: &SecretUrl) -> Result<(Opts, tls::LegacyTls), LegacyError> {
+    tls::opts(url.expose()).map_err(|message| LegacyError::Connect {
+        url: url.redacted(),
+        message: url.scrub(&message),
+    })
+}
+
+/// Reads the operator's column names and resolves the schema.
+async fn inspect(conn: &mut Conn, settings: &Settings) -> Result<LegacySchema, LegacyError> {
+    let overrides = Overrides::load(&settings.mappings_dir)?;
+    schema::inspect(conn, &overrides)
+        .await
+        .map_err(|e| LegacyError::Read {
+            what: "reading information_schema (the schema check)".into(),
+            message: settings.legacy_url.scrub(&e.to_string()),
+        })
+}
+
 async fn read_in_snapshot(
     conn: &mut Conn,
+    q: &Queries,
     known: &KnownDuplicates,
     from: i64,
     upto: i64,
     limit: usize,
 ) -> Result<Vec<LegacyAccount>, mysql_async::Error> {
-    let rows = raw(conn, ACCOUNTS, (from, upto, limit as u64)).await?;
+    let rows = raw(conn, &q.accounts, (from, upto, limit as u64)).await?;
     let mut accounts = assemble::accounts(rows);
     let (Some(lo), Some(hi)) = (
         accounts.first().map(|a| a.id),
@@ -276,11 +338,11 @@ async fn read_in_snapshot(
         return Ok(accounts);
     };
     let children = RawChildren {
-        users: raw(conn, USERS, (lo, hi)).await?,
-        profiles: raw(conn, PROFILES, (lo, hi)).await?,
-        subaccounts: raw(conn, SUBACCOUNTS, (lo, hi)).await?,
-        items: raw(conn, ITEMS, (lo, hi)).await?,
-        domains: raw(conn, DOMAINS, (lo, hi)).await?,
+        users: raw(conn, &q.users, (lo, hi)).await?,
+        profiles: raw(conn, &q.profiles, (lo, hi)).await?,
+        subaccounts: raw(conn, &q.subaccounts, (lo, hi)).await?,
+        items: raw(conn, &q.items, (lo, hi)).await?,
+        domains: raw(conn, &q.domains, (lo, hi)).await?,
     };
     assemble::attach(&mut accounts, children, known);
     Ok(accounts)

@@ -7,6 +7,7 @@ mod retry;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -21,7 +22,6 @@ use crate::new_billing::context::{BatchCounts, WriteContext};
 use crate::new_billing::runs::Run;
 use crate::plan::{self, Planned, Sink};
 use crate::progress::{Progress, ProgressMode};
-use crate::rules::RulesContext;
 use crate::scope::Scope;
 use crate::settings::Settings;
 
@@ -33,9 +33,6 @@ pub struct MigrateOptions {
     pub categories: Option<Vec<String>>,
     pub batch_size: usize,
     pub workers: usize,
-    /// Test-only fault injection (see docs/reliability.md).
-    #[serde(skip)]
-    pub skew_account: Option<i64>,
 }
 
 /// What a `migrate` run did.
@@ -59,14 +56,23 @@ impl MigrateSummary {
     }
 
     pub fn render(&self) -> String {
+        // Only a run that added services to accounts migrated earlier (a later phase) says
+        // so: "services added (phase): 0" on an ordinary run was noise.
+        let phase = if self.phase_added > 0 {
+            format!(
+                "  services added to accounts migrated earlier: {}\n",
+                self.phase_added
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "run {}: {} accounts in {:.1}s ({}/s)\n  migrated now:        {}\n  services added (phase): {} accounts\n  held:                {}\n  already done:        {}\n  services written:    {}\n  emails queued:       {}\n{}",
+            "run {}: {} accounts in {:.1}s ({}/s)\n  migrated now:        {}\n{phase}  held:                {}\n  already done:        {}\n  services written:    {}\n  emails queued:       {}\n{}",
             self.run_id,
             self.accounts_seen,
             self.elapsed().as_secs_f32(),
             self.accounts_seen * 1000 / self.elapsed_ms.max(1),
             self.migrated,
-            self.phase_added,
             self.held,
             self.skipped,
             self.services,
@@ -79,7 +85,13 @@ impl MigrateSummary {
             } else {
                 String::new()
             }
-        )
+        ) + if self.held > 0 {
+            "next: `billmigrate status` counts the held accounts by reason, `billmigrate explain \
+             ID` says why one is held; fix the old billing and run migrate again (held accounts \
+             are retried)\n"
+        } else {
+            ""
+        }
     }
 }
 
@@ -99,6 +111,10 @@ struct Dispatch {
 }
 
 impl Sink for Dispatch {
+    fn counts_progress(&self) -> bool {
+        true
+    }
+
     async fn accept(&mut self, chunk: Vec<Planned>) -> anyhow::Result<()> {
         self.dispatched += chunk.len() as u64;
         if self.dispatched >= self.next_analyze {
@@ -126,8 +142,7 @@ pub async fn run(
 ) -> anyhow::Result<MigrateSummary> {
     let workers = opts.workers.max(1);
     // The writers, the run record and the statistics refresh.
-    let pool = crate::new_billing::connect(&settings.target_url, workers as u32 + 2).await?;
-    crate::new_billing::schema::require_current(&pool).await?;
+    let pool = crate::new_billing::open(&settings.target_url, workers as u32 + 2).await?;
     let source = LegacySource::connect(settings, 2).await?;
     let args = serde_json::to_value(&opts)?;
     let (run, interrupted) = Run::start(&pool, "migrate", args)
@@ -149,14 +164,20 @@ pub async fn run(
         categories,
         run_id: run.id,
         default_language: settings.default_language,
-        skew_account: opts.skew_account,
     });
+
+    let total = source.count(&opts.scope).await?;
+    // Counted by the writers as batches commit (or their accounts are held), so the bar
+    // never runs ahead of what is really in the target.
+    let progress = Progress::new(mode, "migrate", total);
+    let held_so_far = Arc::new(AtomicU64::new(0));
 
     let (tx, rx) = mpsc::channel::<Vec<Planned>>(workers);
     let rx = Arc::new(Mutex::new(rx));
     let mut tasks = JoinSet::new();
     for _ in 0..workers {
         let (rx, pool, ctx) = (rx.clone(), pool.clone(), ctx.clone());
+        let (progress, held_so_far) = (progress.clone(), held_so_far.clone());
         tasks.spawn(async move {
             let mut total = BatchCounts::default();
             loop {
@@ -164,8 +185,13 @@ pub async fn run(
                 let Some(batch) = batch else {
                     return Ok::<_, anyhow::Error>(total);
                 };
-                match retry::write_batch_reliably(&pool, batch, &ctx).await {
-                    Ok(c) => total += c,
+                let n = batch.len() as u64;
+                match retry::write_batch_reliably(&pool, batch, &ctx, &progress).await {
+                    Ok(c) => {
+                        total += c;
+                        let held = held_so_far.fetch_add(c.held, Ordering::Relaxed) + c.held;
+                        progress.advance(n, || format!("{held} held"));
+                    }
                     Err(e) => {
                         // Stop the reader feeding batches nobody should write any more.
                         rx.lock().await.close();
@@ -178,13 +204,7 @@ pub async fn run(
     // Only the workers hold the receiver: when they all stop, sending fails at once.
     drop(rx);
 
-    let total = source.count(&opts.scope).await?;
-    let mut progress = Progress::new(mode, "migrate", total);
-    let rules_ctx = RulesContext {
-        mappings: &mappings,
-        default_currency: &settings.default_currency,
-        default_language: settings.default_language,
-    };
+    let rules_ctx = plan::rules_context(settings, &mappings);
     let mut dispatch = Dispatch {
         tx,
         pool: pool.clone(),
@@ -196,7 +216,7 @@ pub async fn run(
         &opts.scope,
         &rules_ctx,
         opts.batch_size,
-        &mut progress,
+        &progress,
         &mut dispatch,
     )
     .await;
@@ -274,4 +294,50 @@ pub fn parse_categories(list: &str) -> Result<Vec<String>, Fatal> {
 /// Backoff before retry `attempt` (1-based) of a transiently failed batch.
 pub(crate) fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(250 * 2u64.pow(attempt.min(6)))
+}
+
+impl crate::exit::CommandReport for MigrateSummary {
+    fn text(&self) -> String {
+        self.render()
+    }
+
+    fn outcome(&self) -> crate::exit::Outcome {
+        crate::exit::Outcome::attention_if(self.held > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::migrate::MigrateSummary;
+
+    fn summary(phase_added: u64) -> MigrateSummary {
+        MigrateSummary {
+            run_id: 3,
+            interrupted_runs_found: 0,
+            accounts_seen: 10,
+            migrated: 8,
+            phase_added,
+            held: 2,
+            skipped: 0,
+            services: 12,
+            emails_queued: 9,
+            elapsed_ms: 1000,
+        }
+    }
+
+    #[test]
+    fn only_a_run_that_added_services_to_earlier_accounts_mentions_it() {
+        let ordinary = summary(0).render();
+        assert!(!ordinary.contains("services added"), "{ordinary}");
+        assert!(
+            ordinary.ends_with("(held accounts are retried)\n"),
+            "{ordinary}"
+        );
+        assert!(!ordinary.contains("phase"), "{ordinary}");
+        let phased = summary(4).render();
+        assert!(
+            phased.contains("  services added to accounts migrated earlier: 4\n"),
+            "{phased}"
+        );
+    }
 }

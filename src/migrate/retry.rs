@@ -3,12 +3,12 @@
 //! the batch into single-account transactions so only the bad account is held, with a
 //! reason, and the rest migrate.
 
-use anyhow::anyhow;
 use sqlx::{Connection, PgPool};
 
 use crate::new_billing::context::{BatchCounts, WriteContext};
 use crate::new_billing::writer::{WriteError, record_held_reasons, write_batch};
 use crate::plan::Planned;
+use crate::progress::Progress;
 
 const ATTEMPTS: u32 = 6;
 
@@ -42,12 +42,12 @@ pub fn is_out_of_resources(e: &WriteError) -> bool {
         .is_some_and(|c| (c.starts_with("53") && c.as_ref() != "53300") || c.starts_with("58"))
 }
 
-fn out_of_resources(batch: &[Planned], e: &WriteError) -> anyhow::Error {
-    anyhow!(
-        "{}: the target database is out of resources ({e}); nothing of this batch was \
-         written. Free space (or memory) on the target server and run migrate again",
+fn out_of_resources(batch: &[Planned], e: WriteError) -> anyhow::Error {
+    anyhow::Error::new(e).context(format!(
+        "{}: the target database is out of resources; nothing of this batch was written. \
+         Free space (or memory) on the target server and run migrate again",
         describe(batch)
-    )
+    ))
 }
 
 async fn attempt(
@@ -96,32 +96,39 @@ pub async fn write_batch_reliably(
     pool: &PgPool,
     batch: Vec<Planned>,
     ctx: &WriteContext,
+    progress: &Progress,
 ) -> anyhow::Result<BatchCounts> {
     match with_retries(pool, &batch, ctx).await {
         Ok(c) => Ok(c),
-        Err(e) if is_transient(&e) => Err(anyhow!(
-            "{}: the target database kept failing: {e}",
+        Err(e) if is_transient(&e) => Err(anyhow::Error::new(e).context(format!(
+            "{}: the target database kept failing",
             describe(&batch)
-        )),
-        Err(e) if is_out_of_resources(&e) => Err(out_of_resources(&batch, &e)),
+        ))),
+        Err(e) if is_out_of_resources(&e) => Err(out_of_resources(&batch, e)),
         Err(first) => {
-            eprintln!(
-                "{}: {first}; writing its accounts one by one",
-                describe(&batch)
-            );
+            progress.println(format!(
+                "{}: {:#}; writing its accounts one by one",
+                describe(&batch),
+                anyhow::Error::new(first)
+            ));
             let mut total = BatchCounts::default();
             for one in batch.chunks(1) {
                 match with_retries(pool, one, ctx).await {
                     Ok(c) => total += c,
-                    Err(e) if is_transient(&e) => return Err(anyhow!("{}: {e}", describe(one))),
-                    Err(e) if is_out_of_resources(&e) => return Err(out_of_resources(one, &e)),
+                    Err(e) if is_transient(&e) => {
+                        return Err(anyhow::Error::new(e).context(describe(one)));
+                    }
+                    Err(e) if is_out_of_resources(&e) => return Err(out_of_resources(one, e)),
                     Err(e) => {
                         let reason = match e {
                             WriteError::Conservation { .. } => "conservation_mismatch",
                             WriteError::Db(_) => "write_failed",
                         };
                         let id = one[0].account.id;
-                        eprintln!("account {id}: held ({reason}): {e}");
+                        progress.println(format!(
+                            "account {id}: held ({reason}): {:#}",
+                            anyhow::Error::new(e)
+                        ));
                         let mut conn = pool.acquire().await?;
                         let mut tx = conn.begin().await?;
                         record_held_reasons(&mut tx, &[id], &[reason.to_owned()], ctx.run_id)

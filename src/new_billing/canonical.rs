@@ -1,126 +1,119 @@
-//! The canonical text form of what the new billing holds for one account, check by check
-//! (client, owner, invitations, payer, balance, services). `verify` compares the target's
-//! rows in this form with the rules' expectation; `migrate` stores a digest of each check's
-//! expectation so `verify` can later tell which checks the legacy data changed under.
+//! What the new billing holds for one account, check by check (client, owner, invitations,
+//! payer, balance, services), as typed records. `verify` compares the target's records with
+//! the rules' expectation; `migrate` stores a digest of each check's expectation (in the
+//! records' one text form) so `verify` can later tell which checks the legacy data changed
+//! under.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 
+use super::records::{
+    BalanceRecord, ClientRecord, InvitationRecord, Known, LedgerRecord, OwnerRecord, PayerRecord,
+    ServiceRecord,
+};
 use super::rows;
 use crate::mappings::Mappings;
 use crate::plan::Planned;
-use crate::rules::permissions_of;
+use crate::rules::Access;
 
-/// One account in canonical text per verify check: what the target holds, or what it
-/// should hold.
+/// One account per verify check as typed records: what the target holds, or what it
+/// should hold. Compared as values; [`Canonical::check_text`] is their one text form.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Canonical {
-    /// `migration.accounts`: status, categories, fingerprint.
-    pub ledger: Option<(String, Vec<String>, Option<String>)>,
-    pub client: Option<String>,
-    pub owner: Vec<String>,
-    /// legacy user id → canonical invitation.
-    pub invitations: BTreeMap<i64, String>,
-    pub payer: Vec<String>,
-    /// Opening-balance entries as `amount currency`.
-    pub balance: Vec<String>,
-    /// legacy item id → canonical service.
-    pub services: BTreeMap<i64, String>,
+    pub ledger: Option<LedgerRecord>,
+    pub client: Option<ClientRecord>,
+    pub owner: Vec<OwnerRecord>,
+    /// legacy user id → invitation.
+    pub invitations: BTreeMap<i64, InvitationRecord>,
+    pub payer: Vec<PayerRecord>,
+    pub balance: Vec<BalanceRecord>,
+    /// legacy item id → service.
+    pub services: BTreeMap<i64, ServiceRecord>,
 }
 
-const NONE: &str = "∅";
-
-fn ts(t: Option<DateTime<Utc>>) -> String {
-    t.map_or_else(
-        || NONE.to_owned(),
-        |t| t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
-    )
-}
-
-fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map_or_else(|| NONE.to_owned(), |v| v.to_string())
-}
-
-/// Expected canonical rows of one planned account.
+/// Expected records of one planned account: what its [`NewClient`](crate::rules::NewClient)
+/// writes, through the writer's own row builders (nothing for an account the rules hold).
 pub fn expected(
     p: &Planned,
     categories: &BTreeSet<String>,
     mappings: &Mappings,
     zone: Tz,
 ) -> Canonical {
-    let one = [p];
     let mut t = Canonical::default();
-    let c = rows::clients(&one, zone);
-    t.client = Some(format!(
-        "{}|{}|{}|false",
-        c.name[0],
-        c.currency[0],
-        ts(c.registered_at[0])
-    ));
-    if let Some(primary) = &p.decision.primary {
-        if let Some(email) = &primary.email {
-            t.owner.push(format!(
-                "{email}|{}|{}",
-                mappings.full_permissions.join(";"),
-                primary.legacy_user_id
-            ));
-        }
-    }
-    for u in p.decision.invitations() {
+    let Some(new) = &p.decision.new_client else {
+        return t;
+    };
+    let one = [new];
+    let c = rows::clients(one, zone);
+    t.client = Some(ClientRecord {
+        name: c.name[0].clone(),
+        currency: c.currency[0].clone(),
+        registered_at: c.registered_at[0],
+        vat_invoices_enabled: false,
+    });
+    t.owner.push(OwnerRecord {
+        email: new.owner.email.clone(),
+        permissions: mappings.full_permissions.clone(),
+        legacy_user_id: Some(new.owner.legacy_user_id),
+    });
+    for i in &new.invitations {
+        let permissions = match i.access {
+            Access::Full => &mappings.full_permissions,
+            Access::InvoicesOnly => &mappings.invoices_only_permissions,
+        };
         t.invitations.insert(
-            u.legacy_user_id,
-            format!("{}|{}", u.email, permissions_of(mappings, u.access)),
+            i.legacy_user_id,
+            InvitationRecord {
+                email: i.email.clone(),
+                permissions: permissions.clone(),
+            },
         );
     }
-    let pay = rows::payers(&one, |_| 0);
+    let pay = rows::payers(one, |_| 0);
     for i in 0..pay.client_id.len() {
-        let o = |v: &Option<String>| v.clone().unwrap_or_else(|| NONE.to_owned());
-        t.payer.push(format!(
-            "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}",
-            pay.legacy_profile_id[i],
-            pay.kind[i],
-            pay.name[i],
-            o(&pay.person[i]),
-            o(&pay.email[i]),
-            o(&pay.phone[i]),
-            o(&pay.country[i]),
-            o(&pay.postcode[i]),
-            o(&pay.city[i]),
-            o(&pay.address[i]),
-            o(&pay.vat_number[i]),
-            pay.vat_payer[i]
-        ));
+        t.payer.push(PayerRecord {
+            legacy_profile_id: pay.legacy_profile_id[i],
+            kind: pay.kind[i].clone(),
+            name: pay.name[i].clone(),
+            person: pay.person[i].clone(),
+            email: pay.email[i].clone(),
+            phone: pay.phone[i].clone(),
+            country: pay.country[i].clone(),
+            postcode: pay.postcode[i].clone(),
+            city: pay.city[i].clone(),
+            address: pay.address[i].clone(),
+            vat_number: pay.vat_number[i].clone(),
+            vat_payer: pay.vat_payer[i],
+        });
     }
-    if let Some(amount) = p.decision.opening_entry() {
-        t.balance.push(format!(
-            "{amount:.2} {}",
-            p.decision.balance.currency.as_deref().unwrap_or("")
-        ));
+    if let Some(amount) = new.opening_balance {
+        t.balance.push(BalanceRecord {
+            amount,
+            currency: new.currency.clone(),
+        });
     }
-    let s = rows::services(&[(p, 0)], |_, c| categories.contains(c), zone);
+    let s = rows::services([(new, 0)], |_, c| categories.contains(c), zone);
     for i in 0..s.len() {
         t.services.insert(
             s.legacy_item_id[i],
-            format!(
-                "{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{:.2}|{}",
-                opt(s.legacy_parent_id[i]),
-                s.category[i],
-                s.priority[i],
-                s.seq[i],
-                s.product_code[i],
-                s.label[i],
-                opt(s.domain[i].clone()),
-                s.status[i],
-                ts(s.opened_at[i]),
-                opt(s.expires_at[i]),
-                opt(s.period_months[i]),
-                opt(s.auto_renew_months[i]),
-                s.price[i],
-                opt(s.currency[i].clone())
-            ),
+            ServiceRecord {
+                parent_item: s.legacy_parent_id[i],
+                category: s.category[i].clone(),
+                priority: s.priority[i],
+                seq: s.seq[i],
+                product_code: s.product_code[i].clone(),
+                label: s.label[i].clone(),
+                domain: s.domain[i].clone(),
+                status: Known::parse(&s.status[i]),
+                opened_at: s.opened_at[i],
+                expires_at: s.expires_at[i],
+                period_months: s.period_months[i],
+                auto_renew_months: s.auto_renew_months[i],
+                price: s.price[i],
+                currency: s.currency[i].clone(),
+            },
         );
     }
     t
@@ -140,16 +133,20 @@ impl Canonical {
     /// The canonical rows of one check, joined.
     pub fn check_text(&self, check: &str) -> String {
         match check {
-            "client" => self.client.clone().unwrap_or_default(),
-            "owner" => self.owner.join("\n"),
+            "client" => self
+                .client
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            "owner" => lines(&self.owner),
             "invitations" => self
                 .invitations
                 .iter()
                 .map(|(k, v)| format!("{k}: {v}"))
                 .collect::<Vec<_>>()
                 .join("\n"),
-            "payer" => self.payer.join("\n"),
-            "balance" => self.balance.join("\n"),
+            "payer" => lines(&self.payer),
+            "balance" => lines(&self.balance),
             "services" => self
                 .services
                 .iter()
@@ -159,6 +156,14 @@ impl Canonical {
             _ => String::new(),
         }
     }
+}
+
+fn lines<T: std::fmt::Display>(records: &[T]) -> String {
+    records
+        .iter()
+        .map(|r| r.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn short_hash(bytes: &[u8]) -> String {

@@ -16,8 +16,6 @@ pub struct WriteContext {
     pub run_id: i64,
     /// R7.3: the language of an invitee whose own is not uk, ru or en.
     pub default_language: crate::rules::Language,
-    /// Test-only fault: add one cent to this account's opening balance.
-    pub skew_account: Option<i64>,
 }
 
 /// How one batch went.

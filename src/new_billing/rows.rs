@@ -1,15 +1,15 @@
-//! Turns planned accounts into the column arrays the bulk `INSERT … SELECT FROM UNNEST`
-//! statements bind: one array per column, one element per row. Pure, so what is written can
-//! be checked without a database.
+//! Transposes the rules' [`NewClient`]s into the column arrays the bulk `INSERT … SELECT FROM
+//! UNNEST` statements bind: one array per column, one element per row. Nothing is decided
+//! here — only what PostgreSQL's types demand (no NUL in text, `char(3)`, `int`, instants).
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
-use crate::legacy::model::{Item, LegacyAccount};
+use crate::legacy::model::LegacyAccount;
 use crate::legacy::time::to_utc;
 use crate::plan::Planned;
-use crate::rules::{Access, ServiceDecision, email};
+use crate::rules::{Access, NewClient, NewService};
 
 /// PostgreSQL text cannot hold NUL; legacy text sometimes does.
 pub fn pg_text(s: &str) -> String {
@@ -43,15 +43,19 @@ pub struct ClientRows {
     pub registered_at: Vec<Option<DateTime<Utc>>>,
 }
 
-pub fn clients(batch: &[&Planned], zone: Tz) -> ClientRows {
+/// The new clients of a batch: the accounts that migrate, in batch order.
+pub fn new_clients<'a>(batch: &'a [&Planned]) -> impl Iterator<Item = &'a NewClient> {
+    batch.iter().filter_map(|p| p.decision.new_client.as_ref())
+}
+
+pub fn clients<'a>(batch: impl IntoIterator<Item = &'a NewClient>, zone: Tz) -> ClientRows {
     let mut rows = ClientRows::default();
-    for p in batch {
-        rows.legacy_account_id.push(p.account.id);
-        rows.name.push(pg_text(&p.account.name));
-        rows.currency
-            .push(p.decision.balance.currency.clone().unwrap_or_default());
+    for c in batch {
+        rows.legacy_account_id.push(c.legacy_account_id);
+        rows.name.push(pg_text(&c.name));
+        rows.currency.push(c.currency.clone());
         rows.registered_at
-            .push(p.account.registration_date.map(|t| to_utc(t, zone)));
+            .push(c.registered_at.map(|t| to_utc(t, zone)));
     }
     rows
 }
@@ -65,44 +69,21 @@ pub struct OwnerRows {
     pub first_legacy_account_id: Vec<i64>,
 }
 
-pub fn owners(batch: &[&Planned]) -> OwnerRows {
-    let mut by_email: std::collections::BTreeMap<String, (Option<String>, String, i64)> =
-        Default::default();
-    for p in batch {
-        let Some(primary) = &p.decision.primary else {
-            continue;
-        };
-        let Some(email) = &primary.email else {
-            continue;
-        };
-        match by_email.get(email) {
-            Some((_, _, first)) if *first <= p.account.id => continue,
-            _ => {}
+pub fn owners<'a>(batch: impl IntoIterator<Item = &'a NewClient>) -> OwnerRows {
+    let mut by_email: std::collections::BTreeMap<&str, &NewClient> = Default::default();
+    for c in batch {
+        let first = by_email.entry(&c.owner.email).or_insert(c);
+        if c.legacy_account_id < first.legacy_account_id {
+            *first = c;
         }
-        let legacy = p
-            .account
-            .users
-            .iter()
-            .find(|u| u.id == primary.legacy_user_id);
-        let name = pg_opt(
-            legacy
-                .and_then(|u| u.realname.as_deref())
-                .filter(|n| !n.trim().is_empty()),
-        );
-        let language = p
-            .decision
-            .owner_language
-            .map_or("uk", |l| l.as_str())
-            .to_owned();
-        by_email.insert(email.clone(), (name, language, p.account.id));
     }
     // Sorted by email: concurrent batches lock shared users in the same order (no deadlock).
     let mut rows = OwnerRows::default();
-    for (email, (name, language, first)) in by_email {
-        rows.email.push(email);
-        rows.name.push(name);
-        rows.language.push(language);
-        rows.first_legacy_account_id.push(first);
+    for (email, c) in by_email {
+        rows.email.push(email.to_owned());
+        rows.name.push(pg_opt(c.owner.name.as_deref()));
+        rows.language.push(c.owner.language.as_str().to_owned());
+        rows.first_legacy_account_id.push(c.legacy_account_id);
     }
     rows
 }
@@ -115,14 +96,17 @@ pub struct InvitationRows {
     pub full: Vec<bool>,
 }
 
-pub fn invitations(batch: &[&Planned], client_of: impl Fn(i64) -> i64) -> InvitationRows {
+pub fn invitations<'a>(
+    batch: impl IntoIterator<Item = &'a NewClient>,
+    client_of: impl Fn(i64) -> i64,
+) -> InvitationRows {
     let mut rows = InvitationRows::default();
-    for p in batch {
-        for u in p.decision.invitations() {
-            rows.client_id.push(client_of(p.account.id));
-            rows.email.push(u.email.clone());
-            rows.legacy_user_id.push(u.legacy_user_id);
-            rows.full.push(u.access == Some(Access::Full));
+    for c in batch {
+        for i in &c.invitations {
+            rows.client_id.push(client_of(c.legacy_account_id));
+            rows.email.push(i.email.clone());
+            rows.legacy_user_id.push(i.legacy_user_id);
+            rows.full.push(i.access == Access::Full);
         }
     }
     rows
@@ -145,38 +129,26 @@ pub struct PayerRows {
     pub vat_payer: Vec<bool>,
 }
 
-pub fn payers(batch: &[&Planned], client_of: impl Fn(i64) -> i64) -> PayerRows {
+pub fn payers<'a>(
+    batch: impl IntoIterator<Item = &'a NewClient>,
+    client_of: impl Fn(i64) -> i64,
+) -> PayerRows {
     let mut rows = PayerRows::default();
-    for p in batch {
-        let (Some(id), Some(kind)) = (p.decision.payer.moving, p.decision.payer.kind) else {
-            continue;
-        };
-        let Some(profile) = p.account.profiles.iter().find(|x| x.id == id) else {
-            continue;
-        };
-        rows.client_id.push(client_of(p.account.id));
-        rows.legacy_profile_id.push(id);
-        rows.kind.push(kind.as_str().to_owned());
-        rows.name.push(pg_text(&profile.name));
-        rows.person.push(pg_opt(profile.person.as_deref()));
-        // Emails are stored trimmed and lower-cased (target-schema.md), valid or not.
-        rows.email.push(
-            email::normalize(profile.email.as_deref())
-                .or_else(|| {
-                    profile
-                        .email
-                        .as_deref()
-                        .map(|e| pg_text(&e.trim().to_lowercase()))
-                })
-                .filter(|e| !e.is_empty()),
-        );
-        rows.phone.push(pg_opt(profile.phone.as_deref()));
-        rows.country.push(pg_opt(profile.country.as_deref()));
-        rows.postcode.push(pg_opt(profile.postcode.as_deref()));
-        rows.city.push(pg_opt(profile.city.as_deref()));
-        rows.address.push(pg_opt(profile.address.as_deref()));
-        rows.vat_number.push(pg_opt(profile.vatnum.as_deref()));
-        rows.vat_payer.push(profile.vatpayer);
+    for c in batch {
+        let Some(p) = &c.payer else { continue };
+        rows.client_id.push(client_of(c.legacy_account_id));
+        rows.legacy_profile_id.push(p.legacy_profile_id);
+        rows.kind.push(p.kind.as_str().to_owned());
+        rows.name.push(pg_text(&p.name));
+        rows.person.push(pg_opt(p.person.as_deref()));
+        rows.email.push(pg_opt(p.email.as_deref()));
+        rows.phone.push(pg_opt(p.phone.as_deref()));
+        rows.country.push(pg_opt(p.country.as_deref()));
+        rows.postcode.push(pg_opt(p.postcode.as_deref()));
+        rows.city.push(pg_opt(p.city.as_deref()));
+        rows.address.push(pg_opt(p.address.as_deref()));
+        rows.vat_number.push(pg_opt(p.vat_number.as_deref()));
+        rows.vat_payer.push(p.vat_payer);
     }
     rows
 }
@@ -203,25 +175,23 @@ pub struct ServiceRows {
 }
 
 impl ServiceRows {
-    fn push(&mut self, client_id: i64, s: &ServiceDecision, item: &Item, zone: Tz) {
+    fn push(&mut self, client_id: i64, s: &NewService, zone: Tz) {
         self.client_id.push(client_id);
-        self.legacy_item_id.push(item.id);
-        self.category.push(s.category.clone().unwrap_or_default());
-        self.priority.push(s.priority.unwrap_or_default());
-        self.seq.push(s.seq.unwrap_or_default());
-        self.product_code
-            .push(s.product_code.clone().unwrap_or_default());
-        self.label.push(pg_text(&item.name));
-        self.domain.push(pg_opt(item.domain.as_deref()));
-        self.status
-            .push(s.status.map(|x| x.as_str()).unwrap_or("pending").to_owned());
-        self.opened_at.push(item.opendate.map(|t| to_utc(t, zone)));
-        self.expires_at.push(item.expiredate);
-        self.period_months.push(int4(item.period));
-        self.auto_renew_months.push(int4(item.autoprolong));
-        self.price.push(item.cost);
-        self.currency.push(currency_code(item.currency.as_deref()));
-        self.legacy_parent_id.push(s.parent);
+        self.legacy_item_id.push(s.legacy_item_id);
+        self.category.push(s.category.clone());
+        self.priority.push(s.priority);
+        self.seq.push(s.seq);
+        self.product_code.push(s.product_code.clone());
+        self.label.push(pg_text(&s.label));
+        self.domain.push(pg_opt(s.domain.as_deref()));
+        self.status.push(s.status.as_str().to_owned());
+        self.opened_at.push(s.opened_at.map(|t| to_utc(t, zone)));
+        self.expires_at.push(s.expires_at);
+        self.period_months.push(int4(s.period_months));
+        self.auto_renew_months.push(int4(s.auto_renew_months));
+        self.price.push(s.price);
+        self.currency.push(currency_code(s.currency.as_deref()));
+        self.legacy_parent_id.push(s.legacy_parent_id);
     }
 
     pub fn len(&self) -> usize {
@@ -233,30 +203,17 @@ impl ServiceRows {
     }
 }
 
-/// Migrating services of `categories`, in `seq` order, for every account of the batch.
-pub fn services(
-    batch: &[(&Planned, i64)],
+/// Moving services of `categories`, in `seq` order, for every client of the batch.
+pub fn services<'a>(
+    batch: impl IntoIterator<Item = (&'a NewClient, i64)>,
     categories: impl Fn(i64, &str) -> bool,
     zone: Tz,
 ) -> ServiceRows {
     let mut rows = ServiceRows::default();
-    for (p, client_id) in batch {
-        // Items are sorted by id (the reader and the model promise it): a binary search, not a
-        // scan per service — accounts with 20,000 services exist.
-        for s in p.decision.migrating_services() {
-            if !categories(p.account.id, s.category.as_deref().unwrap_or("")) {
-                continue;
-            }
-            let found = p
-                .account
-                .items
-                .binary_search_by_key(&s.legacy_item_id, |i| i.id);
-            let item = found.ok().map(|i| &p.account.items[i]).or_else(|| {
-                // Unsorted items (hand-built in a test): still correct, just slower.
-                p.account.items.iter().find(|i| i.id == s.legacy_item_id)
-            });
-            if let Some(item) = item {
-                rows.push(*client_id, s, item, zone);
+    for (c, client_id) in batch {
+        for s in &c.services {
+            if categories(c.legacy_account_id, &s.category) {
+                rows.push(client_id, s, zone);
             }
         }
     }

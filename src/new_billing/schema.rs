@@ -17,6 +17,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "migration",
         include_str!("../../sql/migrations/0002_migration.sql"),
     ),
+    (
+        3,
+        "affiliate reward over 100",
+        include_str!("../../sql/migrations/0003_affiliate_reward_over_100.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {
@@ -85,12 +90,41 @@ pub fn latest_version() -> i64 {
 pub async fn require_current(pool: &PgPool) -> anyhow::Result<()> {
     let applied = applied_versions(pool).await?;
     if applied.last().copied() != Some(latest_version()) {
+        // "version None" meant nothing to a person: an empty database says so.
+        let found = applied.last().map_or_else(
+            || "has no billmigrate schema yet".to_owned(),
+            |v| format!("has schema version {v}"),
+        );
         return Err(crate::exit::Fatal::Precondition(format!(
-            "the target schema is at version {:?}, this tool needs {}: run `billmigrate setup` first",
-            applied.last(),
+            "the target database {found}, this tool needs version {}: run `billmigrate setup` first",
             latest_version()
         ))
         .into());
     }
     Ok(())
+}
+
+/// `setup`: creates or upgrades the target schema.
+pub async fn run(settings: &crate::settings::Settings) -> anyhow::Result<SetupReport> {
+    let pool = super::connect(&settings.target_url, 1).await?;
+    let report = setup(&pool).await;
+    pool.close().await;
+    report
+}
+
+impl crate::exit::CommandReport for SetupReport {
+    fn text(&self) -> String {
+        if self.applied.is_empty() {
+            format!(
+                "target schema is up to date (version {})\n",
+                latest_version()
+            )
+        } else {
+            format!("applied target schema migrations {:?}\n", self.applied)
+        }
+    }
+
+    fn outcome(&self) -> crate::exit::Outcome {
+        crate::exit::Outcome::Done
+    }
 }

@@ -10,7 +10,7 @@ use super::canonical;
 use super::context::WriteContext;
 use super::rows::{self, ServiceRows};
 use crate::plan::Planned;
-use crate::rules::{Language, language_of};
+use crate::rules::NewClient;
 
 /// What the first write of a batch produced.
 pub struct Written {
@@ -22,10 +22,11 @@ pub struct Written {
 
 pub async fn write_new_accounts(
     tx: &mut PgConnection,
-    fresh: &[&Planned],
+    fresh: &[(&Planned, &NewClient)],
     ctx: &WriteContext,
 ) -> Result<Written, sqlx::Error> {
-    let c = rows::clients(fresh, ctx.zone);
+    let new: Vec<&NewClient> = fresh.iter().map(|(_, new)| *new).collect();
+    let c = rows::clients(new.iter().copied(), ctx.zone);
     let clients: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
         "INSERT INTO billing.clients (legacy_account_id, name, currency, registered_at, vat_invoices_enabled)
          SELECT a, n, c, r, false FROM unnest($1::int8[], $2::text[], $3::text[], $4::timestamptz[]) AS t(a, n, c, r)
@@ -41,7 +42,7 @@ pub async fn write_new_accounts(
     .collect();
     let client_of = |account: i64| clients[&account];
 
-    let inv = rows::invitations(fresh, client_of);
+    let inv = rows::invitations(new.iter().copied(), client_of);
     let invitation_ids: Vec<(i64, i64, String, i64)> = sqlx::query_as(
         "INSERT INTO billing.invitations (client_id, email, permissions, legacy_user_id)
          SELECT c, e, CASE WHEN f THEN $5::text[] ELSE $6::text[] END, l
@@ -57,7 +58,7 @@ pub async fn write_new_accounts(
     .fetch_all(&mut *tx)
     .await?;
 
-    let pay = rows::payers(fresh, client_of);
+    let pay = rows::payers(new.iter().copied(), client_of);
     sqlx::query(
         "INSERT INTO billing.payers (client_id, legacy_profile_id, kind, name, person, email, phone, country, postcode, city, address, vat_number, vat_payer)
          SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bool[])",
@@ -80,19 +81,16 @@ pub async fn write_new_accounts(
 
     let (mut l_client, mut l_amount, mut l_currency, mut l_memo) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for p in fresh {
-        let Some(mut amount) = p.decision.opening_entry() else {
+    for n in &new {
+        let Some(amount) = n.opening_balance else {
             continue;
         };
-        if ctx.skew_account == Some(p.account.id) {
-            amount += rust_decimal::Decimal::new(1, 2);
-        }
-        l_client.push(client_of(p.account.id));
+        l_client.push(client_of(n.legacy_account_id));
         l_amount.push(amount);
-        l_currency.push(p.decision.balance.currency.clone().unwrap_or_default());
+        l_currency.push(n.currency.clone());
         l_memo.push(format!(
             "Opening balance moved from the old billing, account {}",
-            p.account.id
+            n.legacy_account_id
         ));
     }
     sqlx::query(
@@ -106,26 +104,22 @@ pub async fn write_new_accounts(
     .execute(&mut *tx)
     .await?;
 
-    let pairs: Vec<(&Planned, i64)> = fresh
-        .iter()
-        .map(|p| (*p, client_of(p.account.id)))
-        .collect();
     let services = rows::services(
-        &pairs,
+        new.iter().map(|n| (*n, client_of(n.legacy_account_id))),
         |_, category| ctx.categories.contains(category),
         ctx.zone,
     );
     let service_count = insert_services(tx, &services).await?;
 
-    let ids: Vec<i64> = fresh.iter().map(|p| p.account.id).collect();
+    let ids: Vec<i64> = fresh.iter().map(|(p, _)| p.account.id).collect();
     let client_list: Vec<i64> = ids.iter().map(|a| clients[a]).collect();
     let reasons: Vec<String> = fresh
         .iter()
-        .map(|p| p.decision.reason_codes().join(","))
+        .map(|(p, _)| p.decision.reason_codes().join(","))
         .collect();
     let prints: Vec<String> = fresh
         .iter()
-        .map(|p| canonical::fingerprint(p, &ctx.mappings, ctx.zone))
+        .map(|(p, _)| canonical::fingerprint(p, &ctx.mappings, ctx.zone))
         .collect();
     let categories: Vec<String> = ctx.categories.iter().cloned().collect();
     sqlx::query(
@@ -149,7 +143,7 @@ pub async fn write_new_accounts(
 
     // Owners last: a user shared with an account in a concurrent batch is locked from
     // this insert to our commit, so the shorter that stretch, the shorter the other waits.
-    let o = rows::owners(fresh);
+    let o = rows::owners(new.iter().copied());
     // `xmax <> 0`: the row existed and this batch's lower account took it over.
     let taken_over: Vec<i64> = sqlx::query_scalar::<_, Option<i64>>(
         "INSERT INTO billing.users (email, name, language, first_legacy_account_id)
@@ -190,19 +184,10 @@ pub async fn write_new_accounts(
     }
 
     let (mut m_user, mut m_client, mut m_legacy) = (Vec::new(), Vec::new(), Vec::new());
-    for p in fresh {
-        let primary = p
-            .decision
-            .primary
-            .as_ref()
-            .expect("a migrating account has a primary");
-        let email = primary
-            .email
-            .as_ref()
-            .expect("a migrating primary has a valid email");
-        m_user.push(user_ids[email]);
-        m_client.push(client_of(p.account.id));
-        m_legacy.push(primary.legacy_user_id);
+    for n in &new {
+        m_user.push(user_ids[&n.owner.email]);
+        m_client.push(client_of(n.legacy_account_id));
+        m_legacy.push(n.owner.legacy_user_id);
     }
     sqlx::query(
         "INSERT INTO billing.memberships (user_id, client_id, role, permissions, legacy_user_id)
@@ -215,15 +200,7 @@ pub async fn write_new_accounts(
     .execute(&mut *tx)
     .await?;
 
-    let emails = queue_emails(
-        tx,
-        fresh,
-        &user_ids,
-        &clients,
-        &invitation_ids,
-        ctx.default_language,
-    )
-    .await?;
+    let emails = queue_emails(tx, &new, &user_ids, &clients, &invitation_ids).await?;
 
     Ok(Written {
         clients,
@@ -278,11 +255,10 @@ pub async fn insert_services(tx: &mut PgConnection, s: &ServiceRows) -> Result<u
 /// welcome already went out, an invitation email per invitation.
 async fn queue_emails(
     tx: &mut PgConnection,
-    fresh: &[&Planned],
+    new: &[&NewClient],
     user_ids: &HashMap<String, i64>,
     clients: &HashMap<i64, i64>,
     invitations: &[(i64, i64, String, i64)],
-    default_language: Language,
 ) -> Result<u64, sqlx::Error> {
     let owners: Vec<i64> = user_ids.values().copied().collect();
     let welcomed: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>(
@@ -312,15 +288,10 @@ async fn queue_emails(
         Vec::<Option<i64>>::new(),
     );
     let mut welcomed_now = std::collections::HashSet::new();
-    for p in fresh {
-        let email = p
-            .decision
-            .primary
-            .as_ref()
-            .and_then(|x| x.email.clone())
-            .expect("migrating primary");
+    for n in new {
+        let email = n.owner.email.clone();
         let user_id = user_ids[&email];
-        let client_id = clients[&p.account.id];
+        let client_id = clients[&n.legacy_account_id];
         let (k, dedupe, c) = match welcomed.get(&user_id).map(String::as_str) {
             // The welcome is per user and lists every client at send time: it names no
             // client, so it does not depend on which of the user's accounts committed first.
@@ -338,42 +309,29 @@ async fn queue_emails(
         kind.push(k.to_owned());
         key.push(dedupe);
         to.push(email);
+        // The user's language as the database holds it now: a lower account in this or an
+        // earlier batch decides it (R7.1), not necessarily this one.
         lang.push(
             languages
                 .get(&user_id)
                 .cloned()
-                .unwrap_or_else(|| "uk".into()),
+                .unwrap_or_else(|| n.owner.language.as_str().to_owned()),
         );
         user.push(Some(user_id));
         client.push(c);
         invitation.push(None);
     }
-    let invitee_language: HashMap<i64, String> = fresh
+    let invitee_language: HashMap<i64, &'static str> = new
         .iter()
-        .flat_map(|p| p.decision.invitations().map(move |u| (p, u)))
-        .map(|(p, u)| {
-            let raw = p
-                .account
-                .users
-                .iter()
-                .find(|x| x.id == u.legacy_user_id)
-                .and_then(|x| x.language.as_deref());
-            (
-                u.legacy_user_id,
-                language_of(raw, default_language).as_str().to_owned(),
-            )
-        })
+        .flat_map(|n| &n.invitations)
+        .map(|i| (i.legacy_user_id, i.language.as_str()))
         .collect();
     for (id, client_id, email, legacy_user_id) in invitations {
         kind.push("invitation".to_owned());
         key.push(format!("invitation:{legacy_user_id}"));
         to.push(email.clone());
-        lang.push(
-            invitee_language
-                .get(legacy_user_id)
-                .cloned()
-                .unwrap_or_else(|| "uk".into()),
-        );
+        // Every row RETURNING gave back is one of this batch's invitations.
+        lang.push(invitee_language[legacy_user_id].to_owned());
         user.push(None);
         client.push(Some(*client_id));
         invitation.push(Some(*id));

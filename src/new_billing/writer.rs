@@ -11,6 +11,7 @@ use sqlx::PgConnection;
 use super::context::{BatchCounts, WriteContext};
 use super::rows::{self, legacy_total};
 use crate::plan::Planned;
+use crate::rules::NewClient;
 
 /// Why a batch could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -53,8 +54,8 @@ pub async fn write_batch(
     .collect();
 
     let mut counts = BatchCounts::default();
-    let mut fresh: Vec<&Planned> = Vec::new();
-    let mut phase: Vec<(&Planned, i64, Vec<String>)> = Vec::new();
+    let mut fresh: Vec<(&Planned, &NewClient)> = Vec::new();
+    let mut phase: Vec<(&NewClient, i64, Vec<String>)> = Vec::new();
     let mut held: Vec<&Planned> = Vec::new();
     for p in batch {
         match existing.get(&p.account.id) {
@@ -66,15 +67,15 @@ pub async fn write_batch(
                     .filter(|c| !done.contains(c.as_str()))
                     .cloned()
                     .collect();
-                match (missing.is_empty(), e.client_id) {
-                    (false, Some(client)) if p.decision.migrates() => {
-                        phase.push((p, client, missing))
-                    }
+                match (missing.is_empty(), e.client_id, &p.decision.new_client) {
+                    (false, Some(client), Some(new)) => phase.push((new, client, missing)),
                     _ => counts.skipped += 1,
                 }
             }
-            _ if p.decision.migrates() => fresh.push(p),
-            _ => held.push(p),
+            _ => match &p.decision.new_client {
+                Some(new) => fresh.push((p, new)),
+                None => held.push(p),
+            },
         }
     }
 
@@ -135,19 +136,23 @@ pub async fn record_held_reasons(
 /// R5.7: a later phase adds the services of categories not yet migrated.
 async fn add_phase_services(
     tx: &mut PgConnection,
-    phase: &[(&Planned, i64, Vec<String>)],
+    phase: &[(&NewClient, i64, Vec<String>)],
     ctx: &WriteContext,
 ) -> Result<u64, sqlx::Error> {
-    let pairs: Vec<(&Planned, i64)> = phase.iter().map(|(p, c, _)| (*p, *c)).collect();
-    let wanted: HashMap<i64, &Vec<String>> =
-        phase.iter().map(|(p, _, m)| (p.account.id, m)).collect();
+    let wanted: HashMap<i64, &Vec<String>> = phase
+        .iter()
+        .map(|(new, _, m)| (new.legacy_account_id, m))
+        .collect();
     let services = rows::services(
-        &pairs,
+        phase.iter().map(|(new, client, _)| (*new, *client)),
         |account, category| wanted[&account].iter().any(|c| c == category),
         ctx.zone,
     );
     let n = super::write_new::insert_services(tx, &services).await?;
-    let ids: Vec<i64> = phase.iter().map(|(p, ..)| p.account.id).collect();
+    let ids: Vec<i64> = phase
+        .iter()
+        .map(|(new, ..)| new.legacy_account_id)
+        .collect();
     let categories: Vec<String> = ctx.categories.iter().cloned().collect();
     sqlx::query(
         "UPDATE migration.accounts SET categories = ARRAY(SELECT DISTINCT c FROM unnest(categories || $2::text[]) AS c ORDER BY c)
@@ -163,7 +168,7 @@ async fn add_phase_services(
 /// R4.5: what the ledger now holds for these clients equals the legacy totals, to the cent.
 async fn check_conservation(
     tx: &mut PgConnection,
-    fresh: &[&Planned],
+    fresh: &[(&Planned, &NewClient)],
     clients: &HashMap<i64, i64>,
     ctx: &WriteContext,
 ) -> Result<(), WriteError> {
@@ -179,9 +184,8 @@ async fn check_conservation(
     .into_iter()
     .collect();
     let mut wrong = Vec::new();
-    for p in fresh {
-        let currency = p.decision.balance.currency.as_deref().unwrap_or("");
-        let expected = legacy_total(&p.account, currency, |f, t| ctx.mappings.rate(f, t));
+    for (p, new) in fresh {
+        let expected = legacy_total(&p.account, &new.currency, |f, t| ctx.mappings.rate(f, t));
         if expected != written.get(&p.account.id).copied() {
             wrong.push(p.account.id);
         }

@@ -43,46 +43,44 @@ pub struct MailContext {
 }
 
 impl MailContext {
+    /// The sender's address (`mail.from`), for the transport's check.
+    pub fn sender(&self) -> &lettre::Address {
+        &self.from.email
+    }
+
+    /// The values were parsed with the settings; here only their presence is checked.
     pub fn from_settings(s: &Settings) -> Result<MailContext, Fatal> {
         let mut missing = Vec::new();
-        let mut need = |key: &'static str, v: &Option<String>| {
-            v.clone().unwrap_or_else(|| {
+        let mut need = |key: &'static str, present: bool| {
+            if !present {
                 missing.push(key);
-                String::new()
-            })
+            }
         };
-        let from = need("mail.from", &s.mail.from);
-        let support = need("mail.support_address", &s.mail.support_address);
-        let new_url = need("links.new_billing_url", &s.new_billing_url);
-        let old_url = need("links.old_billing_url", &s.old_billing_url);
-        if s.cutoff.is_none() {
-            missing.push("cutoff.date");
-        }
-        if !missing.is_empty() {
+        need("mail.from", s.mail.from.is_some());
+        need("mail.support_address", s.mail.support_address.is_some());
+        need("links.new_billing_url", s.new_billing_url.is_some());
+        need("links.old_billing_url", s.old_billing_url.is_some());
+        need("cutoff.date", s.cutoff.is_some());
+        let (Some(from), Some(support), Some(new_url), Some(old_url), Some(cutoff)) = (
+            &s.mail.from,
+            &s.mail.support_address,
+            &s.new_billing_url,
+            &s.old_billing_url,
+            s.cutoff,
+        ) else {
             return Err(Fatal::Precondition(format!(
                 "sending emails needs {} in the configuration",
                 missing.join(", ")
             )));
-        }
-        let mailbox = |key: &str, v: &str| {
-            v.parse::<Mailbox>()
-                .map_err(|e| Fatal::Usage(format!("{key} {v:?}: {e}")))
         };
-        let from = mailbox("mail.from", &from)?;
-        let reply_to = s
-            .mail
-            .reply_to
-            .as_deref()
-            .map(|r| mailbox("mail.reply_to", r))
-            .transpose()?;
         Ok(MailContext {
             domain: from.email.domain().to_owned(),
-            from,
-            reply_to,
-            support,
-            new_url: new_url.trim_end_matches('/').to_owned(),
-            old_url,
-            cutoff: s.cutoff.expect("checked above"),
+            from: from.clone(),
+            reply_to: s.mail.reply_to.clone(),
+            support: support.to_string(),
+            new_url: new_url.base().to_owned(),
+            old_url: old_url.as_str().to_owned(),
+            cutoff,
             ttl_hours: s.token_ttl_hours,
             templates: Templates::new(),
         })
@@ -210,17 +208,32 @@ async fn store_tokens(
     Ok(minted)
 }
 
+/// One claimed row's message (or why it could not be built) and the hash of the link token
+/// minted for it: an attempt that fails revokes exactly that token (issue #14.3).
+pub struct Composed {
+    pub message: Result<Message, String>,
+    pub token_hash: Option<String>,
+}
+
 /// Builds the messages of a claimed batch (a failure to build one is that row's error).
 pub async fn compose_batch(
     pool: &PgPool,
     ctx: &MailContext,
     rows: &[Claimed],
-) -> anyhow::Result<Vec<Result<Message, String>>> {
+) -> anyhow::Result<Vec<Composed>> {
     let facts = facts(pool, rows).await?;
     let mut minted = store_tokens(pool, ctx, rows).await?;
     Ok(rows
         .iter()
-        .map(|r| compose(ctx, &facts, r, minted.remove(&r.id)).map_err(|e| format!("{e:#}")))
+        .map(|r| {
+            let token = minted.remove(&r.id);
+            let token_hash = token.as_ref().map(|t| t.hash.clone());
+            let message = compose(ctx, &facts, r, token).map_err(|e| format!("{e:#}"));
+            Composed {
+                message,
+                token_hash,
+            }
+        })
         .collect())
 }
 

@@ -95,3 +95,52 @@ pub async fn queue(pool: &PgPool, target: &ResendTarget) -> anyhow::Result<Queue
     tx.commit().await?;
     Ok(out)
 }
+
+/// What `resend` did: the links it replaced and how sending them went.
+#[derive(Debug, Serialize)]
+pub struct Resent {
+    pub queued: Queued,
+    pub send: super::sender::SendSummary,
+}
+
+impl crate::exit::CommandReport for Resent {
+    fn text(&self) -> String {
+        format!(
+            "revoked {} live link(s); new link sent to owner(s) {:?} and invitee(s) {:?}\n{}",
+            self.queued.tokens_revoked,
+            self.queued.owners,
+            self.queued.invitations,
+            self.send.render()
+        )
+    }
+
+    fn outcome(&self) -> crate::exit::Outcome {
+        crate::exit::Outcome::attention_if(self.send.sent as usize != self.queued.outbox_ids.len())
+    }
+}
+
+/// `resend`: revokes the customer's live links, queues fresh ones and sends them at once.
+pub async fn run(
+    settings: &crate::settings::Settings,
+    target: &ResendTarget,
+) -> anyhow::Result<Resent> {
+    // Before any old link is revoked: a misconfigured server would leave none alive.
+    super::check_transport(settings).await?;
+    let pool = crate::new_billing::open(&settings.target_url, 2).await?;
+    let queued = queue(&pool, target).await;
+    pool.close().await;
+    let queued = queued?;
+    if queued.outbox_ids.is_empty() {
+        return Err(crate::exit::Fatal::Usage(format!(
+            "nothing to resend: no owner or open invitation matches {target:?}"
+        ))
+        .into());
+    }
+    let opts = super::sender::SendOptions {
+        connections: 1,
+        ..Default::default()
+    };
+    let only = Some(queued.outbox_ids.clone());
+    let send = super::send(settings, opts, crate::progress::ProgressMode::Quiet, only).await?;
+    Ok(Resent { queued, send })
+}

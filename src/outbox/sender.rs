@@ -11,9 +11,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 use tokio::task::JoinSet;
 
-use lettre::Message;
-
-use super::compose::{Claimed, MailContext, compose_batch};
+use super::compose::{Claimed, Composed, MailContext, compose_batch};
 use super::transport::{Mailer, SendError};
 use crate::progress::Progress;
 
@@ -44,6 +42,16 @@ pub struct SendSummary {
     pub uncertain_total: i64,
     pub pending_total: i64,
     pub seconds: f64,
+}
+
+impl crate::exit::CommandReport for SendSummary {
+    fn text(&self) -> String {
+        self.render()
+    }
+
+    fn outcome(&self) -> crate::exit::Outcome {
+        crate::exit::Outcome::attention_if(self.failed_total + self.uncertain_total > 0)
+    }
 }
 
 impl SendSummary {
@@ -87,7 +95,7 @@ enum Outcome {
 const CLAIM: u64 = 100;
 
 /// A claimed batch with its messages (or why a message could not be composed).
-type Prepared = (Vec<(Claimed, i32)>, Vec<Result<Message, String>>);
+type Prepared = (Vec<(Claimed, i32)>, Vec<Composed>);
 
 /// Claims up to `n` due rows and composes their messages.
 async fn prepare(
@@ -128,13 +136,27 @@ fn backoff(attempts: i32) -> Duration {
     Duration::from_secs(2u64.saturating_pow(attempts.clamp(1, 12) as u32).min(3600))
 }
 
+/// Statements that record a failed attempt and take back its link in one go: whatever the
+/// number of attempts, the only live token of an email is the one of the attempt that
+/// reached the server (or is still in flight). `$1` outbox id, then as numbered.
+const RETRY_LATER: &str = "WITH o AS (UPDATE migration.outbox SET status = 'pending', next_attempt_at = now() + $2, last_error = $3 WHERE id = $1)
+    , revoked AS (UPDATE billing.password_tokens SET revoked_at = now() WHERE token_hash = $4 AND used_at IS NULL AND revoked_at IS NULL)
+    UPDATE billing.invitations SET token_hash = NULL, expires_at = NULL WHERE token_hash = $4";
+const GIVE_UP: &str = "WITH o AS (UPDATE migration.outbox SET status = 'failed', last_error = $2 WHERE id = $1)
+    , revoked AS (UPDATE billing.password_tokens SET revoked_at = now() WHERE token_hash = $3 AND used_at IS NULL AND revoked_at IS NULL)
+    UPDATE billing.invitations SET token_hash = NULL, expires_at = NULL WHERE token_hash = $3";
+
 async fn send_one(
     pool: &PgPool,
     mailer: &Mailer,
     row: Claimed,
     attempts: i32,
-    message: Result<Message, String>,
+    composed: Composed,
 ) -> anyhow::Result<Outcome> {
+    let Composed {
+        message,
+        token_hash,
+    } = composed;
     let result = match message {
         Ok(message) => {
             mailer
@@ -146,22 +168,22 @@ async fn send_one(
     let outcome = match result {
         Ok(()) => Outcome::Sent(row.id),
         Err(SendError::Transient(reply)) if attempts < MAX_ATTEMPTS => {
-            sqlx::query("UPDATE migration.outbox SET status = 'pending', next_attempt_at = now() + $2, last_error = $3 WHERE id = $1")
+            sqlx::query(RETRY_LATER)
                 .bind(row.id)
                 .bind(backoff(attempts))
                 .bind(reply)
+                .bind(&token_hash)
                 .execute(pool)
                 .await?;
             Outcome::Retry
         }
         Err(SendError::Transient(reply) | SendError::Permanent(reply)) => {
-            sqlx::query(
-                "UPDATE migration.outbox SET status = 'failed', last_error = $2 WHERE id = $1",
-            )
-            .bind(row.id)
-            .bind(reply)
-            .execute(pool)
-            .await?;
+            sqlx::query(GIVE_UP)
+                .bind(row.id)
+                .bind(reply)
+                .bind(&token_hash)
+                .execute(pool)
+                .await?;
             Outcome::Failed
         }
     };
@@ -242,6 +264,9 @@ pub async fn run(
     progress: &mut Progress,
 ) -> anyhow::Result<SendSummary> {
     let started = Instant::now();
+    // A server without STARTTLS, refused credentials or a wrong port would fail every email
+    // alike: find out on one connection, before anything is claimed or any token made.
+    mailer.check(ctx.sender()).await?;
     // Rows another (now dead) run left in flight may have reached the server already.
     let marked_uncertain = sqlx::query(
         "UPDATE migration.outbox SET status = 'uncertain', last_error = 'interrupted while sending; the server may have accepted it'
@@ -259,6 +284,14 @@ pub async fn run(
             .execute(pool)
             .await?;
     }
+    // What this run can finish: the due and later pending rows it may take, within --limit.
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM migration.outbox WHERE status = 'pending' AND ($1::int8[] IS NULL OR id = ANY($1))",
+    )
+    .bind(opts.only.as_ref())
+    .fetch_one(pool)
+    .await?;
+    progress.set_total((pending.max(0) as u64).min(opts.limit.unwrap_or(u64::MAX)));
     let mailer = Arc::new(mailer);
     let concurrency = opts.connections.max(1);
     let pace = opts
@@ -337,17 +370,26 @@ fn tally(
     sent: &mut Vec<i64>,
 ) -> anyhow::Result<()> {
     let Some(done) = done else { return Ok(()) };
-    match done?? {
+    // The bar counts emails, not attempts: an email is done when it is sent or given up;
+    // a retry is only shown next to the count.
+    let finished = match done?? {
         Outcome::Sent(id) => {
             summary.sent += 1;
             sent.push(id);
+            1
         }
-        Outcome::Retry => summary.retried += 1,
-        Outcome::Failed => summary.failed += 1,
-    }
+        Outcome::Retry => {
+            summary.retried += 1;
+            0
+        }
+        Outcome::Failed => {
+            summary.failed += 1;
+            1
+        }
+    };
     let (sent, retried, failed) = (summary.sent, summary.retried, summary.failed);
-    progress.advance(1, || {
-        format!("{sent} sent, {retried} retried, {failed} failed")
+    progress.advance(finished, || {
+        format!("{sent} sent, {failed} failed; {retried} attempts to retry")
     });
     Ok(())
 }

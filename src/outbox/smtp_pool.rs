@@ -8,14 +8,34 @@ use std::time::{Duration, Instant};
 
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Tls, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{Mail, Rset};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailParameter};
 use lettre::transport::smtp::{Error, SMTP_PORT, SUBMISSION_PORT, SUBMISSIONS_PORT};
-use lettre::{Executor, Message, Tokio1Executor};
+use lettre::{Address, Executor, Message, Tokio1Executor};
 use tokio::sync::Mutex;
 
 /// Reused without a `NOOP` when idle for less than this.
 const FRESH: Duration = Duration::from_secs(1);
 const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Which step of [`SmtpPool::check`] the server refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The greeting, EHLO, STARTTLS or the TLS handshake.
+    Hello,
+    /// AUTH with the URL's user and password.
+    Auth,
+    /// `MAIL FROM` with `mail.from`.
+    Sender,
+}
+
+/// Why the first connection failed.
+#[derive(Debug)]
+pub enum CheckError {
+    /// Nothing answers at the host and port.
+    Unreachable(String),
+    Smtp(Stage, Error),
+}
 
 pub struct SmtpPool {
     host: String,
@@ -78,6 +98,55 @@ impl SmtpPool {
             conn.auth(DEFAULT_MECHANISMS, credentials).await?;
         }
         Ok(conn)
+    }
+
+    /// Opens one connection the way every email's will be opened (TCP, TLS, EHLO, AUTH),
+    /// then starts a mail transaction from `from` and abandons it (`RSET`), so that a server
+    /// that refuses the sender or wants authentication says so before any email is claimed.
+    /// The connection is parked for the first email.
+    pub async fn check(&self, from: &Address) -> Result<(), CheckError> {
+        let tcp = tokio::time::timeout(
+            TIMEOUT,
+            tokio::net::TcpStream::connect((self.host.as_str(), self.port)),
+        )
+        .await;
+        match tcp {
+            Ok(Ok(stream)) => drop(stream),
+            Ok(Err(e)) => return Err(CheckError::Unreachable(e.to_string())),
+            Err(_) => return Err(CheckError::Unreachable("no answer within 30 s".into())),
+        }
+        let mut conn =
+            Tokio1Executor::connect(&self.host, self.port, Some(TIMEOUT), &self.hello, &self.tls)
+                .await
+                .map_err(|e| CheckError::Smtp(Stage::Hello, e))?;
+        if let Some(credentials) = &self.credentials {
+            if let Err(e) = conn.auth(DEFAULT_MECHANISMS, credentials).await {
+                conn.abort().await;
+                return Err(CheckError::Smtp(Stage::Auth, e));
+            }
+        }
+        // As lettre does for an envelope with a non-ASCII address.
+        let utf8 = !AsRef::<str>::as_ref(from).is_ascii()
+            && conn.server_info().supports_feature(Extension::SmtpUtfEight);
+        let params = if utf8 {
+            vec![MailParameter::SmtpUtfEight]
+        } else {
+            vec![]
+        };
+        if let Err(e) = conn.command(Mail::new(Some(from.clone()), params)).await {
+            conn.abort().await;
+            return Err(CheckError::Smtp(Stage::Sender, e));
+        }
+        match conn.command(Rset).await {
+            Ok(_) => self.idle.lock().await.push((conn, Instant::now())),
+            Err(_) => conn.abort().await,
+        }
+        Ok(())
+    }
+
+    /// The port connections go to (written in the URL or lettre's default for the scheme).
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     async fn checkout(&self) -> Result<AsyncSmtpConnection, Error> {

@@ -252,6 +252,141 @@ mod tests {
         assert!(welcome.text.contains("№42 «ТОВ «Ромашка» & Co»"));
     }
 
+    /// What a reader sees of an HTML part: tags removed (a line break for block ends),
+    /// entities decoded, white space collapsed.
+    fn visible(html: &str) -> String {
+        let mut out = String::new();
+        let mut rest = html;
+        while let Some(start) = rest.find('<') {
+            out.push_str(&rest[..start]);
+            let end = rest[start..]
+                .find('>')
+                .map_or(rest.len(), |e| start + e + 1);
+            let tag = &rest[start..end];
+            if ["<br", "</p", "</li", "</h2", "<ul"]
+                .iter()
+                .any(|t| tag.starts_with(t))
+            {
+                out.push('\n');
+            }
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+        collapse(&decode(&out))
+    }
+
+    /// The entities minijinja writes, decoded (`&` last).
+    fn decode(s: &str) -> String {
+        [
+            ("&lt;", "<"),
+            ("&gt;", ">"),
+            ("&quot;", "\""),
+            ("&#x27;", "'"),
+            ("&#39;", "'"),
+            ("&#x2f;", "/"),
+            ("&amp;", "&"),
+        ]
+        .iter()
+        .fold(s.to_owned(), |s, (from, to)| s.replace(from, to))
+    }
+
+    fn collapse(s: &str) -> String {
+        s.lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// #17.2: every kind in every language, the text and HTML parts say the same things —
+    /// the link, how long it works, the cutoff date, the client list, the permissions, the
+    /// addresses — and the HTML has no stray `(7)` or doubled full stop.
+    #[test]
+    fn text_and_html_parts_say_the_same() {
+        let t = Templates::new();
+        let cutoff = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        let link = "https://new.example/set-password?token=AbC-123_xyz";
+        for lang in [Language::Uk, Language::Ru, Language::En] {
+            let words = vec![
+                permission_words("invoices", lang),
+                permission_words("tickets", lang),
+            ];
+            let ctx = minijinja::context! {
+                name => "Іван",
+                clients => vec![
+                    minijinja::context! { number => 26, name => "ТОВ «Ромашка» & Co" },
+                    minijinja::context! { number => 27, name => "Say \"hi\" <b>" },
+                ],
+                client => minijinja::context! { number => 26, name => "ТОВ «Ромашка» & Co" },
+                link, permissions => words.clone(),
+                old_billing_url => "https://old.example/billmgr", new_billing_url => "https://new.example",
+                cutoff => long_date(cutoff, lang), support => "support@example.ua", ttl_days => 7,
+            };
+            for kind in ["owner_welcome", "owner_client_added", "invitation"] {
+                let r = t.render(kind, lang, &ctx).unwrap();
+                let (text, html) = (collapse(&r.text), visible(&r.html));
+                let at = format!("{kind} {lang:?}");
+                // The link: in the text as it is, in the HTML as the button's target.
+                assert_eq!(text.contains(link), kind != "owner_client_added", "{at}");
+                assert_eq!(
+                    decode(&r.html).contains(&format!("href=\"{link}\"")),
+                    text.contains(link),
+                    "{at}: {}",
+                    r.html
+                );
+                // How long it works: the text's parenthesis, word for word.
+                let validity = text
+                    .lines()
+                    .find(|l| l.contains("(") && l.contains(" 7 "))
+                    .map(|l| &l[l.find('(').unwrap()..=l.find(')').unwrap()]);
+                if let Some(validity) = validity {
+                    assert!(html.contains(validity), "{at}: {validity} in\n{html}");
+                }
+                assert!(!html.contains("(7)"), "{at}: a stray (7)\n{html}");
+                // The facts quoted in the text are in the HTML too.
+                let date = long_date(cutoff, lang);
+                for fact in [
+                    date.as_str(),
+                    "(https://old.example/billmgr)",
+                    "(https://new.example)",
+                    "support@example.ua",
+                ] {
+                    assert_eq!(
+                        text.contains(fact),
+                        html.contains(fact),
+                        "{at}: {fact}\n{text}\n---\n{html}"
+                    );
+                }
+                assert!(
+                    !html.contains("..") && !html.contains(". ."),
+                    "{at}: doubled full stop\n{html}"
+                );
+                // Every list item and every client reference reads the same in both parts.
+                for line in text.lines().filter_map(|l| l.strip_prefix("• ")) {
+                    assert!(
+                        html.lines().any(|h| h == line),
+                        "{at}: {line:?} not in\n{html}"
+                    );
+                }
+                let number = |n: u32| match lang {
+                    Language::En => format!("No. {n} \""),
+                    _ => format!("№{n} «"),
+                };
+                for n in [26, 27] {
+                    assert_eq!(
+                        text.contains(&number(n)),
+                        html.contains(&number(n)),
+                        "{at}: client {n}\n{text}\n---\n{html}"
+                    );
+                }
+                assert!(
+                    !html.contains(if lang == Language::En { "№" } else { "No. " }),
+                    "{at}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn cutoff_dates_in_each_language() {
         let d = chrono::NaiveDate::from_ymd_opt(2023, 2, 9).unwrap();

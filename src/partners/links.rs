@@ -3,7 +3,7 @@
 //! that serves those redirects.
 
 use crate::exit::Fatal;
-use crate::settings::Settings;
+use crate::settings::{LinkBase, Settings};
 
 pub struct Links {
     old_origin: String,
@@ -11,8 +11,9 @@ pub struct Links {
 }
 
 impl Links {
+    /// Both link bases were parsed with the settings; the partner phase needs them set.
     pub fn from_settings(settings: &Settings) -> Result<Links, Fatal> {
-        let need = |key: &str, v: &Option<String>| {
+        let need = |key: &str, v: &Option<LinkBase>| {
             v.clone().ok_or_else(|| {
                 Fatal::Precondition(format!(
                     "{key} must be configured for the partner phase (it builds the redirect map)"
@@ -21,15 +22,9 @@ impl Links {
         };
         let old = need("links.old_billing_url", &settings.old_billing_url)?;
         let new = need("links.new_billing_url", &settings.new_billing_url)?;
-        let old = url::Url::parse(&old)
-            .map_err(|e| Fatal::Precondition(format!("links.old_billing_url: {e}")))?;
-        let host = old
-            .host_str()
-            .ok_or_else(|| Fatal::Precondition("links.old_billing_url has no host".into()))?;
-        let port = old.port().map(|p| format!(":{p}")).unwrap_or_default();
         Ok(Links {
-            old_origin: format!("{}://{host}{port}", old.scheme()),
-            new_base: new.trim_end_matches('/').to_owned(),
+            old_origin: old.origin(),
+            new_base: new.base().to_owned(),
         })
     }
 

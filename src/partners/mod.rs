@@ -47,6 +47,26 @@ pub struct PartnerSummary {
     /// The nginx map, when it was not written to a file.
     #[serde(skip)]
     pub nginx_map: Option<String>,
+    /// Where partners.csv went.
+    #[serde(skip)]
+    pub out: PathBuf,
+}
+
+impl crate::exit::CommandReport for PartnerSummary {
+    fn text(&self) -> String {
+        let mut text = self.render();
+        text.push_str(&format!("partners.csv written to {}\n", self.out.display()));
+        if let Some(map) = &self.nginx_map {
+            text.push_str(map);
+        }
+        text
+    }
+
+    fn outcome(&self) -> crate::exit::Outcome {
+        let attention =
+            self.partner_not_migrated + self.no_rate_for_currency + self.referral_not_migrated;
+        crate::exit::Outcome::attention_if(attention > 0)
+    }
 }
 
 impl PartnerSummary {
@@ -127,8 +147,7 @@ pub async fn run(
     opts: &PartnerOptions,
 ) -> anyhow::Result<PartnerSummary> {
     let link = links::Links::from_settings(settings)?;
-    let pool = crate::new_billing::connect(&settings.target_url, 2).await?;
-    crate::new_billing::schema::require_current(&pool).await?;
+    let pool = crate::new_billing::open(&settings.target_url, 2).await?;
     let source = LegacySource::connect(settings, 1).await?;
 
     let missing = undecided(&source.all_ids().await?, &store::decided_ids(&pool).await?);
@@ -161,6 +180,7 @@ pub async fn run(
         affiliates_created: writes.affiliates_created,
         referrals_created: writes.referrals_created,
         undecided_accounts: missing,
+        out: opts.out.clone(),
         ..PartnerSummary::default()
     };
     private_dir(&opts.out)?;

@@ -6,9 +6,21 @@
 use anyhow::Context;
 
 use crate::legacy::{LegacyAccount, LegacySource};
+use crate::mappings::Mappings;
 use crate::progress::Progress;
 use crate::rules::{self, Decision, RulesContext};
 use crate::scope::Scope;
+use crate::settings::Settings;
+
+/// The rules' context from the settings: built here once for plan, migrate, verify and
+/// explain, so they can never decide with different defaults.
+pub fn rules_context<'a>(settings: &'a Settings, mappings: &'a Mappings) -> RulesContext<'a> {
+    RulesContext {
+        mappings,
+        default_currency: &settings.default_currency,
+        default_language: settings.default_language,
+    }
+}
 
 /// A planned account: the legacy data and what the rules decided about it.
 pub struct Planned {
@@ -23,6 +35,12 @@ pub trait Sink {
         &mut self,
         chunk: Vec<Planned>,
     ) -> impl std::future::Future<Output = anyhow::Result<()>>;
+
+    /// Whether the sink counts progress itself, when its work is really done (migrate's
+    /// writers count a batch when it commits, not when it is queued).
+    fn counts_progress(&self) -> bool {
+        false
+    }
 }
 
 /// Totals of one planner pass.
@@ -38,7 +56,7 @@ pub async fn run<S: Sink>(
     scope: &Scope,
     ctx: &RulesContext<'_>,
     chunk_size: usize,
-    progress: &mut Progress,
+    progress: &Progress,
     sink: &mut S,
 ) -> anyhow::Result<PassTotals> {
     let mut totals = PassTotals::default();
@@ -60,8 +78,10 @@ pub async fn run<S: Sink>(
             .with_context(|| format!("chunk starting at account {}", first.unwrap_or_default()))?;
         totals.accounts += n;
         totals.held += held;
-        let held_so_far = totals.held;
-        progress.advance(n, || format!("{held_so_far} held"));
+        if !sink.counts_progress() {
+            let held_so_far = totals.held;
+            progress.advance(n, || format!("{held_so_far} held"));
+        }
     }
     Ok(totals)
 }

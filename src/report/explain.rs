@@ -22,6 +22,17 @@ fn who(user: Option<&ClientUser>, email: &str, id: i64) -> String {
     }
 }
 
+/// The code a row ends with. A held account writes nothing, so a row that would move (owner,
+/// invitation, payer, service) says so — `[would be owner]` — as the reports' `account_held`
+/// column does; a row that does not move is the same either way.
+fn tag(code: &str, moves: bool, held: bool) -> String {
+    if moves && held {
+        format!("[would be {code}]")
+    } else {
+        format!("[{code}]")
+    }
+}
+
 /// Why a hold reason holds an account, as support reads it out (explain and report.html).
 pub fn hold_sentence(h: Hold) -> &'static str {
     match h {
@@ -76,6 +87,8 @@ pub fn explain(
 ) -> String {
     let mut out = String::new();
     let w = &mut out;
+    let held = !d.migrates();
+    let moves = if held { "would move" } else { "moves" };
     let _ = writeln!(w, "Account {} «{}»", account.id, account.name);
     if d.migrates() {
         let _ = writeln!(
@@ -145,8 +158,10 @@ pub fn explain(
                 format!("{name} is not migrated: the user is disabled in the old billing")
             }
             UserOutcome::InvalidEmail => format!(
-                "{name} is not migrated: the email {:?} is not a valid address",
-                u.email
+                "{name} is not migrated: the email {:?} is not a valid address ({})",
+                u.email,
+                crate::rules::email::why_invalid(raw.and_then(|x| x.email.as_deref()))
+                    .unwrap_or("invalid")
             ),
             UserOutcome::SameAsOwner => format!("{name} is not migrated: same email as the owner"),
             UserOutcome::MergedDuplicate => format!(
@@ -154,7 +169,8 @@ pub fn explain(
                 u.merged_into.unwrap_or_default()
             ),
         };
-        let _ = writeln!(w, "  - {sentence} [{}]", u.outcome.code());
+        let moving = u.access.is_some();
+        let _ = writeln!(w, "  - {sentence} {}", tag(u.outcome.code(), moving, held));
     }
 
     let _ = writeln!(w, "\nPayers");
@@ -173,7 +189,8 @@ pub fn explain(
                 let kind = d.payer.kind.map_or_else(
                     || {
                         format!(
-                            "its payer type {} is not valid",
+                            "but its payer type {} is not valid: the account is held until it is \
+                             1 (individual), 2 (company) or 3 (sole proprietor)",
                             p.profiletype
                                 .map_or("(empty)".to_owned(), |t| t.to_string())
                         )
@@ -186,7 +203,7 @@ pub fn explain(
                     ""
                 };
                 format!(
-                    "{name} moves: the most recently created payer not marked 'do not migrate' (created {}); {kind}{vat}",
+                    "{name} {moves}: the most recently created payer not marked 'do not migrate' (created {}); {kind}{vat}",
                     date_of(p.createdate)
                 )
             }
@@ -198,7 +215,8 @@ pub fn explain(
                 date_of(p.createdate)
             ),
         };
-        let _ = writeln!(w, "  - {sentence} [{}]", outcome.code());
+        let moving = *outcome == PayerOutcome::Migrated;
+        let _ = writeln!(w, "  - {sentence} {}", tag(outcome.code(), moving, held));
     }
 
     let _ = writeln!(w, "\nBalance");
@@ -271,7 +289,7 @@ pub fn explain(
         );
         let sentence = match s.outcome {
             ServiceOutcome::Migrated => format!(
-                "#{} {} {label} moves as {} product {}{}",
+                "#{} {} {label} {moves} as {} product {}{}",
                 s.seq.unwrap_or_default(),
                 s.category.as_deref().unwrap_or(""),
                 s.status.map(|x| x.as_str()).unwrap_or(""),
@@ -291,7 +309,8 @@ pub fn explain(
                 item.parent.map_or("none".into(), |p| p.to_string())
             ),
         };
-        let _ = writeln!(w, "  - {sentence} [{}]", s.outcome.code());
+        let moving = s.seq.is_some();
+        let _ = writeln!(w, "  - {sentence} {}", tag(s.outcome.code(), moving, held));
     }
     out
 }

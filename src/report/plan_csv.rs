@@ -1,5 +1,9 @@
 //! The dry-run report files of cli.md: accounts.csv, users.csv, payers.csv, services.csv
-//! (exact columns, one row per legacy row) and summary.json.
+//! (one row per legacy row) and summary.json. cli.md's columns come first and keep their
+//! places, so readers that go by position keep working; columns for support follow them
+//! (docs/decisions.md): accounts.csv's `account_name, hold_reasons, warnings`, and the other
+//! files' `account_held` — on a held account's rows the outcome is what would happen once
+//! the hold is resolved, as `explain` says.
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -11,7 +15,7 @@ use super::files::{private_dir, private_file};
 use super::summary::PlanSummary;
 use crate::mappings::Mappings;
 use crate::plan::{Planned, Sink};
-use crate::rules::{Decision, permissions_of};
+use crate::rules::{Decision, UserOutcome, permissions_of};
 
 type Csv = csv::Writer<BufWriter<File>>;
 
@@ -55,6 +59,9 @@ impl<'m> PlanReport<'m> {
                     "opening_balance",
                     "services_migrated",
                     "services_skipped",
+                    "account_name",
+                    "hold_reasons",
+                    "warnings",
                 ],
             )?,
             users: open(
@@ -66,12 +73,18 @@ impl<'m> PlanReport<'m> {
                     "email",
                     "outcome",
                     "permissions",
+                    "account_held",
                 ],
             )?,
             payers: open(
                 dir,
                 "payers.csv",
-                &["legacy_account_id", "legacy_profile_id", "outcome"],
+                &[
+                    "legacy_account_id",
+                    "legacy_profile_id",
+                    "outcome",
+                    "account_held",
+                ],
             )?,
             services: open(
                 dir,
@@ -85,52 +98,77 @@ impl<'m> PlanReport<'m> {
                     "seq",
                     "product_code",
                     "outcome",
+                    "account_held",
                 ],
             )?,
             summary: PlanSummary::default(),
         })
     }
 
-    fn write(&mut self, d: &Decision) -> csv::Result<()> {
+    fn write(&mut self, name: &str, d: &Decision) -> csv::Result<()> {
         let id = d.account_id.to_string();
         let reasons = d.reason_codes().join(";");
+        let holds = join(d.holds.iter().map(|h| h.code()));
+        // rules.md: a held account has no warnings, only hold reasons.
+        let warnings = if d.migrates() {
+            join(d.warnings.iter().map(|w| w.code()))
+        } else {
+            String::new()
+        };
+        // Support needs the very user and address R1 chose, above all when that address is
+        // why the account is held: the owner row carries the address as the legacy data has it.
+        let primary_id = d.primary.as_ref().map(|p| p.legacy_user_id);
+        let primary_email = d
+            .primary
+            .as_ref()
+            .and_then(|p| p.email.clone())
+            .or_else(|| {
+                // The owner row, not a row with the owner's id: a damaged table may repeat ids.
+                d.users
+                    .iter()
+                    .find(|u| u.outcome == UserOutcome::Owner)
+                    .map(|u| u.email.clone())
+            })
+            .unwrap_or_default();
+        let primary_id = primary_id.map(|p| p.to_string()).unwrap_or_default();
         if d.migrates() {
             let migrated = d.services.iter().filter(|s| s.seq.is_some()).count();
             self.accounts.write_record([
                 id.as_str(),
                 "migrate",
                 &reasons,
-                &d.primary
-                    .as_ref()
-                    .map(|p| p.legacy_user_id.to_string())
-                    .unwrap_or_default(),
-                d.primary
-                    .as_ref()
-                    .and_then(|p| p.email.as_deref())
-                    .unwrap_or(""),
+                &primary_id,
+                &primary_email,
                 &d.invitations().count().to_string(),
                 &d.payer.moving.map(|p| p.to_string()).unwrap_or_default(),
                 d.balance.currency.as_deref().unwrap_or(""),
                 &format!("{:.2}", d.balance.opening),
                 &migrated.to_string(),
                 &(d.services.len() - migrated).to_string(),
+                name,
+                &holds,
+                &warnings,
             ])?;
         } else {
-            // cli.md: for a held account only the first three columns are meaningful.
+            // Nothing of a held account moves: the counts stay empty, not a misleading 0.
             self.accounts.write_record([
                 id.as_str(),
                 "hold",
                 &reasons,
+                &primary_id,
+                &primary_email,
                 "",
                 "",
                 "",
                 "",
                 "",
                 "",
-                "",
-                "",
+                name,
+                &holds,
+                &warnings,
             ])?;
         }
+        let held = if d.migrates() { "false" } else { "true" };
         for u in &d.users {
             self.users.write_record([
                 id.as_str(),
@@ -138,11 +176,12 @@ impl<'m> PlanReport<'m> {
                 &u.email,
                 u.outcome.code(),
                 &permissions_of(self.mappings, u.access),
+                held,
             ])?;
         }
         for (profile, outcome) in &d.payer.outcomes {
             self.payers
-                .write_record([id.as_str(), &profile.to_string(), outcome.code()])?;
+                .write_record([id.as_str(), &profile.to_string(), outcome.code(), held])?;
         }
         for s in &d.services {
             self.services.write_record([
@@ -154,6 +193,7 @@ impl<'m> PlanReport<'m> {
                 &s.seq.map(|n| n.to_string()).unwrap_or_default(),
                 s.product_code.as_deref().unwrap_or(""),
                 s.outcome.code(),
+                held,
             ])?;
         }
         self.summary.add(d);
@@ -161,6 +201,30 @@ impl<'m> PlanReport<'m> {
     }
 
     /// Flushes the CSV files and writes summary.json.
+    /// Names the legacy shape in summary.json and lists the out-of-scope account rows in
+    /// out_of_scope.csv (`legacy_account_id, reason, level`; only the header when none), so
+    /// no account row leaves a plan unaccounted for.
+    pub fn legacy(
+        &mut self,
+        shape: &'static str,
+        out_of_scope: &[crate::legacy::model::OutOfScope],
+    ) -> anyhow::Result<()> {
+        self.summary.legacy_shape = Some(shape);
+        self.summary.out_of_scope = out_of_scope.len() as u64;
+        let mut w = open(
+            &self.dir,
+            "out_of_scope.csv",
+            &["legacy_account_id", "reason", "level"],
+        )?;
+        for row in out_of_scope {
+            let level = row.level.map(|l| l.to_string()).unwrap_or_default();
+            w.write_record([row.account_id.to_string().as_str(), row.reason, &level])
+                .context("writing out_of_scope.csv")?;
+        }
+        w.flush().context("flushing out_of_scope.csv")?;
+        Ok(())
+    }
+
     pub fn finish(mut self) -> anyhow::Result<PlanSummary> {
         for w in [
             &mut self.accounts,
@@ -178,12 +242,17 @@ impl<'m> PlanReport<'m> {
     }
 }
 
+fn join<'a>(codes: impl Iterator<Item = &'a str>) -> String {
+    codes.collect::<Vec<_>>().join(";")
+}
+
 impl Sink for PlanReport<'_> {
     async fn accept(&mut self, chunk: Vec<Planned>) -> anyhow::Result<()> {
         for planned in &chunk {
-            self.write(&planned.decision).with_context(|| {
-                format!("writing the report rows of account {}", planned.account.id)
-            })?;
+            self.write(&planned.account.name, &planned.decision)
+                .with_context(|| {
+                    format!("writing the report rows of account {}", planned.account.id)
+                })?;
         }
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! `status`: what has been migrated, held (by reason), not yet seen, queued, sent, failed,
-//! and the last runs — read from the target's bookkeeping tables.
+//! and the last runs — read from the target's bookkeeping tables — and, when a person must
+//! look, what to run next.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -15,22 +16,44 @@ pub struct RunRow {
     pub status: String,
     pub started_at: chrono::DateTime<chrono::Utc>,
     pub seconds: Option<f64>,
-    pub accounts: i64,
+    /// How many `unit`s the run handled (`migration.runs.accounts_done`).
+    pub done: i64,
+    /// What `done` counts: each command records its own thing there.
+    pub unit: &'static str,
+}
+
+/// What a run of `command` counts in `accounts_done`: `send` its emails sent, `partners` its
+/// partner accounts, `migrate` its accounts.
+pub fn unit_of(command: &str) -> &'static str {
+    match command {
+        "send" => "emails",
+        "partners" => "partners",
+        _ => "accounts",
+    }
 }
 
 #[derive(Debug, Serialize)]
 pub struct Status {
     pub migrated: i64,
     pub held: i64,
+    /// Hold reason → held accounts; an account can have several reasons.
     pub held_by_reason: BTreeMap<String, i64>,
+    /// The lowest held account, for a ready-to-run `explain`.
+    pub first_held: Option<i64>,
     /// Legacy accounts with no `migration.accounts` row; `None` when the legacy database
     /// could not be counted.
     pub not_yet_seen: Option<i64>,
+    /// Why the legacy accounts could not be counted.
+    pub legacy_error: Option<String>,
+    /// Legacy account rows the operator declared out of scope, per reason (never migrated,
+    /// never held; `plan` lists them one by one in out_of_scope.csv).
+    pub out_of_scope: BTreeMap<String, i64>,
     pub outbox: BTreeMap<String, i64>,
     pub runs: Vec<RunRow>,
 }
 
-pub async fn read(pool: &PgPool, legacy_total: Option<u64>) -> anyhow::Result<Status> {
+/// `legacy_total` is the number of legacy accounts, or why they could not be counted.
+pub async fn read(pool: &PgPool, legacy_total: Result<u64, String>) -> anyhow::Result<Status> {
     let by_status: Vec<(String, i64)> =
         sqlx::query_as("SELECT status, count(*) FROM migration.accounts GROUP BY status")
             .fetch_all(pool)
@@ -48,6 +71,11 @@ pub async fn read(pool: &PgPool, legacy_total: Option<u64>) -> anyhow::Result<St
     .await?
     .into_iter()
     .collect();
+    let first_held: Option<i64> = sqlx::query_scalar(
+        "SELECT min(legacy_account_id) FROM migration.accounts WHERE status = 'held'",
+    )
+    .fetch_one(pool)
+    .await?;
     let outbox = sqlx::query_as::<_, (String, i64)>(
         "SELECT status, count(*) FROM migration.outbox GROUP BY status",
     )
@@ -63,15 +91,30 @@ pub async fn read(pool: &PgPool, legacy_total: Option<u64>) -> anyhow::Result<St
     .fetch_all(pool)
     .await?
     .into_iter()
-    .map(|(id, command, status, started_at, seconds, accounts)| RunRow { id, command, status, started_at, seconds, accounts })
+    .map(|(id, command, status, started_at, seconds, done)| RunRow {
+        unit: unit_of(&command),
+        id,
+        command,
+        status,
+        started_at,
+        seconds,
+        done,
+    })
     .collect();
     let (migrated, held) = (count("migrated"), count("held"));
-    let not_yet_seen = legacy_total.map(|t| (t as i64 - migrated - held).max(0));
+    let not_yet_seen = legacy_total
+        .as_ref()
+        .ok()
+        .map(|t| (*t as i64 - migrated - held).max(0));
+    let legacy_error = legacy_total.err();
     Ok(Status {
         migrated,
         held,
         held_by_reason,
+        first_held,
         not_yet_seen,
+        legacy_error,
+        out_of_scope: BTreeMap::new(),
         outbox,
         runs,
     })
@@ -80,18 +123,28 @@ pub async fn read(pool: &PgPool, legacy_total: Option<u64>) -> anyhow::Result<St
 impl Status {
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let seen = self
-            .not_yet_seen
-            .map_or("unknown (legacy database not reachable)".into(), |n| {
-                n.to_string()
-            });
+        let seen = match (self.not_yet_seen, &self.legacy_error) {
+            (Some(n), _) => format!(", {n} not yet seen"),
+            (None, Some(why)) => format!("; not yet seen: unknown, {why}"),
+            (None, None) => "; not yet seen: unknown".to_owned(),
+        };
         let _ = writeln!(
             out,
-            "accounts: {} migrated, {} held, {} not yet seen",
-            self.migrated, self.held, seen
+            "accounts: {} migrated, {} held{seen}",
+            self.migrated, self.held
         );
+        if !self.held_by_reason.is_empty() {
+            let _ = writeln!(
+                out,
+                "held accounts by reason (an account can have several, so these may add up to more than {}):",
+                self.held
+            );
+        }
         for (reason, n) in &self.held_by_reason {
             let _ = writeln!(out, "  held {n:>10}  {reason}");
+        }
+        for (reason, n) in &self.out_of_scope {
+            let _ = writeln!(out, "  out of scope {n:>10}  {reason}");
         }
         let outbox: Vec<String> = self
             .outbox
@@ -107,22 +160,68 @@ impl Status {
                 outbox.join(", ")
             }
         );
-        let _ = writeln!(out, "last runs:");
+        let _ = writeln!(out, "last runs (times in UTC):");
         for r in &self.runs {
             let secs = r.seconds.unwrap_or(0.0);
             let _ = writeln!(
                 out,
-                "  #{:<5} {:<9} {:<11} {}  {:>8.1}s  {:>9} accounts  {:>8.0}/s",
+                "  #{:<5} {:<9} {:<11} {} UTC  {:>8.1}s  {:>9} {:<8}  {:>8.0}/s",
                 r.id,
                 r.command,
                 r.status,
                 r.started_at.format("%Y-%m-%d %H:%M:%S"),
                 secs,
-                r.accounts,
-                r.accounts as f64 / secs.max(1e-3)
+                r.done,
+                r.unit,
+                r.done as f64 / secs.max(1e-3)
             );
         }
+        for step in self.next_steps() {
+            let _ = writeln!(out, "next: {step}");
+        }
         out
+    }
+
+    /// What a person does about each thing that needs one, as commands to run.
+    pub fn next_steps(&self) -> Vec<String> {
+        let mut steps = Vec::new();
+        if self.held > 0 {
+            let example = self.first_held.unwrap_or_default();
+            steps.push(format!(
+                "{} held account(s) wait for the old billing to be fixed: `billmigrate explain \
+                 {example}` tells one account's story, `billmigrate plan --out DIR` lists them all \
+                 (accounts.csv, decision hold); after the fix, run `billmigrate migrate` again",
+                self.held
+            ));
+        }
+        if self.not_yet_seen.is_some_and(|n| n > 0) {
+            steps.push(
+                "some accounts were never migrated nor held: run `billmigrate migrate`".into(),
+            );
+        }
+        let outbox = |s: &str| self.outbox.get(s).copied().unwrap_or(0);
+        if outbox("pending") > 0 {
+            steps.push(format!(
+                "{} email(s) wait: run `billmigrate send`",
+                outbox("pending")
+            ));
+        }
+        if outbox("failed") > 0 {
+            steps.push(format!(
+                "{} email(s) failed for good: see their last_error in migration.outbox and \
+                 docs/support.md (outbox states); fix the address, then `billmigrate resend \
+                 --account ID`",
+                outbox("failed")
+            ));
+        }
+        if outbox("uncertain") > 0 {
+            steps.push(format!(
+                "{} email(s) may or may not have arrived: ask the customer, or run `billmigrate \
+                 send --resend-uncertain` (they may get it twice)",
+                outbox("uncertain")
+            ));
+        }
+        steps
     }
 
     /// A person must look when accounts are held or emails failed.

@@ -15,8 +15,13 @@ pub struct PlanSummary {
     pub accounts: u64,
     /// `migrate` / `hold` → accounts.
     pub decisions: BTreeMap<&'static str, u64>,
-    /// Every hold reason of held accounts and warning of migrating accounts → accounts.
+    /// Every hold reason of held accounts and warning of migrating accounts → accounts
+    /// (cli.md's one list, kept for its readers; `holds` and `warnings` split it).
     pub reasons: BTreeMap<&'static str, u64>,
+    /// Hold reason → held accounts (an account can have several).
+    pub holds: BTreeMap<&'static str, u64>,
+    /// Warning → migrating accounts (an account can have several).
+    pub warnings: BTreeMap<&'static str, u64>,
     pub users: BTreeMap<&'static str, u64>,
     pub payers: BTreeMap<&'static str, u64>,
     pub services: BTreeMap<&'static str, u64>,
@@ -25,6 +30,10 @@ pub struct PlanSummary {
     /// Opening-balance entries per currency (migrating accounts only).
     #[serde(with = "decimal_map")]
     pub opening_balance: BTreeMap<String, Decimal>,
+    /// The legacy database shape the schema check recognised (`spec` / `billmanager`).
+    pub legacy_shape: Option<&'static str>,
+    /// Account rows the operator declared out of scope (listed in out_of_scope.csv).
+    pub out_of_scope: u64,
 }
 
 mod decimal_map {
@@ -48,6 +57,14 @@ impl PlanSummary {
         *self.decisions.entry(decision).or_default() += 1;
         for code in d.reason_codes() {
             *self.reasons.entry(code).or_default() += 1;
+        }
+        let split = if d.migrates() {
+            &mut self.warnings
+        } else {
+            &mut self.holds
+        };
+        for code in d.reason_codes() {
+            *split.entry(code).or_default() += 1;
         }
         for u in &d.users {
             *self.users.entry(u.outcome.code()).or_default() += 1;
@@ -87,12 +104,33 @@ impl PlanSummary {
             self.count("migrate"),
             self.count("hold")
         );
-        let mut reasons: Vec<_> = self.reasons.iter().collect();
-        reasons.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        if !reasons.is_empty() {
-            let _ = writeln!(out, "top reasons:");
-            for (code, n) in reasons.into_iter().take(10) {
-                let _ = writeln!(out, "  {n:>10}  {code}");
+        if self.out_of_scope > 0 {
+            let _ = writeln!(
+                out,
+                "{} account rows out of scope (legacy.exclude_*; listed in out_of_scope.csv)",
+                self.out_of_scope
+            );
+        }
+        // Two lists: a warning never stops an account, a hold always does, and a count of
+        // 870 warnings above 511 holds read as if the warnings mattered more.
+        let lists = [
+            (
+                "held accounts by reason (an account can have several):",
+                &self.holds,
+            ),
+            (
+                "warnings on migrating accounts (an account can have several):",
+                &self.warnings,
+            ),
+        ];
+        for (title, counts) in lists {
+            let mut counts: Vec<_> = counts.iter().collect();
+            counts.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            if !counts.is_empty() {
+                let _ = writeln!(out, "{title}");
+                for (code, n) in counts {
+                    let _ = writeln!(out, "  {n:>10}  {code}");
+                }
             }
         }
         if !self.categories.is_empty() {

@@ -5,6 +5,7 @@
 
 pub mod balance;
 pub mod email;
+pub mod new_client;
 pub mod partners;
 pub mod payer;
 pub mod reasons;
@@ -19,6 +20,7 @@ use rust_decimal::Decimal;
 use crate::legacy::model::{Damage, LegacyAccount};
 use crate::mappings::Mappings;
 pub use balance::BalanceDecision;
+pub use new_client::{NewClient, NewInvitation, NewOwner, NewPayer, NewService};
 pub use payer::{PayerDecision, PayerKind};
 pub use reasons::{Hold, PartnerOutcome, PayerOutcome, ServiceOutcome, UserOutcome, Warning};
 pub use services::{ServiceDecision, ServiceStatus};
@@ -51,6 +53,8 @@ pub struct Decision {
     pub payer: PayerDecision,
     pub balance: BalanceDecision,
     pub services: Vec<ServiceDecision>,
+    /// Everything a migrating account writes; `None` exactly when the account is held.
+    pub new_client: Option<NewClient>,
 }
 
 impl Decision {
@@ -145,6 +149,25 @@ pub fn decide(account: &LegacyAccount, ctx: &RulesContext<'_>) -> Decision {
         )
     });
 
+    let new_client = if holds.is_empty() {
+        let built = new_client::build(
+            account,
+            new_client::Decided {
+                primary: users.primary.as_ref(),
+                owner_language,
+                users: &users.users,
+                payer: &payer,
+                currency: balance.currency.as_deref(),
+                opening: balance.opening,
+                services: &services.services,
+            },
+            ctx,
+        );
+        built.map_err(|hold| holds.push(hold)).ok()
+    } else {
+        None
+    };
+
     Decision {
         account_id: account.id,
         holds,
@@ -155,5 +178,6 @@ pub fn decide(account: &LegacyAccount, ctx: &RulesContext<'_>) -> Decision {
         payer,
         balance,
         services: services.services,
+        new_client,
     }
 }

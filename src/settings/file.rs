@@ -35,6 +35,8 @@ struct Legacy {
     url: Option<String>,
     timezone: Option<String>,
     allow_write_access: Option<bool>,
+    exclude_account_ids: Option<Vec<i64>>,
+    exclude_levels: Option<Vec<i64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -90,6 +92,8 @@ pub struct Values {
     pub legacy_url: String,
     pub legacy_timezone: String,
     pub legacy_allow_write_access: Option<String>,
+    pub legacy_exclude_account_ids: Vec<i64>,
+    pub legacy_exclude_levels: Vec<i64>,
     pub target_url: String,
     pub mappings_dir: String,
     pub mail_transport: String,
@@ -128,13 +132,23 @@ pub const ENV_VARS: &[(&str, &str)] = &[
 ];
 
 pub fn read(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
         file: path.to_owned(),
-        source,
+        error,
     })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Parse {
-        file: path.to_owned(),
-        message: e.to_string().trim_end().replace('\n', " "),
+    toml::from_str(&text).map_err(|e| {
+        // toml's Display draws the line with a caret over several lines; one line is enough.
+        let line = e
+            .span()
+            .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+        let at = line.map_or_else(String::new, |n| format!("line {n}: "));
+        ConfigError::Parse {
+            file: path.to_owned(),
+            message: format!(
+                "{at}{} (billmigrate.example.toml shows every key)",
+                e.message().trim_end()
+            ),
+        }
     })
 }
 
@@ -153,6 +167,8 @@ impl FileConfig {
                 .unwrap_or_else(|| "UTC".into()),
             legacy_allow_write_access: var("legacy.allow_write_access")
                 .or(self.legacy.allow_write_access.map(|b| b.to_string())),
+            legacy_exclude_account_ids: self.legacy.exclude_account_ids.unwrap_or_default(),
+            legacy_exclude_levels: self.legacy.exclude_levels.unwrap_or_default(),
             target_url: pick("target.url", self.target.url)
                 .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/billing".into()),
             mappings_dir: pick("mappings.dir", self.mappings.dir)

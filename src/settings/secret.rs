@@ -8,6 +8,9 @@ use std::fmt;
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretUrl {
     raw: String,
+    /// The password was set from the environment, not written in the URL: an "access
+    /// denied" message says which of the two to correct.
+    password_from_env: bool,
 }
 
 impl SecretUrl {
@@ -15,13 +18,40 @@ impl SecretUrl {
     /// live in the environment alone).
     pub fn new(raw: &str, env_password: Option<String>) -> Result<SecretUrl, String> {
         let mut url = url::Url::parse(raw).map_err(|e| format!("not a URL ({e})"))?;
+        let mut password_from_env = false;
         if let Some(password) = env_password.filter(|p| !p.is_empty()) {
             url.set_password(Some(&password))
                 .map_err(|()| "cannot carry a password".to_owned())?;
+            password_from_env = true;
         }
         Ok(SecretUrl {
             raw: url.to_string(),
+            password_from_env,
         })
+    }
+
+    /// Where the password came from and where to correct it, for an "access denied"
+    /// message: `key` is the URL's setting, `env_var` the variable that may supply the password.
+    pub fn password_origin(&self, key: &str, env_var: &str) -> String {
+        match (self.password_from_env, self.password()) {
+            (true, _) => format!("the password came from {env_var}: correct it there"),
+            (false, Some(p)) if !p.is_empty() => {
+                format!("the password came from {key}: correct it there or set {env_var}")
+            }
+            _ => format!("no password was given: set {env_var}"),
+        }
+    }
+
+    /// `host:port` of the URL (`default_port` when it names none), for "nothing listens".
+    pub fn host_port(&self, default_port: u16) -> String {
+        match url::Url::parse(&self.raw) {
+            Ok(u) => format!(
+                "{}:{}",
+                u.host_str().unwrap_or("localhost"),
+                u.port().unwrap_or(default_port)
+            ),
+            Err(_) => "?".to_owned(),
+        }
     }
 
     /// The real URL, password included: only for handing to a driver.

@@ -93,7 +93,7 @@ fn invalid_values_name_their_key() {
     let cases: &[(&str, &str)] = &[
         (
             "[legacy]\ntimezone = \"Mars/Base\"\n",
-            "legacy.timezone: \"Mars/Base\" is not an IANA time zone name",
+            "legacy.timezone: \"Mars/Base\" is not an IANA time zone name; use one like Europe/Kyiv or UTC",
         ),
         (
             "[cutoff]\ndate = \"09.02.2023\"\n",
@@ -101,11 +101,11 @@ fn invalid_values_name_their_key() {
         ),
         (
             "[tokens]\nttl_hours = 0\n",
-            "tokens.ttl_hours: must be at least 1",
+            "tokens.ttl_hours: must be a whole number of hours, at least 1 (default 168)",
         ),
         (
             "[defaults]\ncurrency = \"hryvnia\"\n",
-            "defaults.currency: \"hryvnia\" is not a 3-letter currency code",
+            "defaults.currency: \"hryvnia\" is not a 3-letter currency code; use one like UAH",
         ),
         (
             "[defaults]\nlanguage = \"de\"\n",
@@ -173,5 +173,29 @@ fn shipped_example_config_is_valid_and_names_every_key() {
             "example lacks {key}"
         );
         assert!(text.contains(var), "example lacks {var}");
+    }
+}
+
+#[test]
+fn out_of_scope_account_rows_are_typed_integers_never_sql() {
+    let s = load_with(
+        Some("[legacy]\nexclude_account_ids = [1, 7]\nexclude_levels = [30]\n"),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(s.legacy_exclude_account_ids, [1, 7]);
+    assert_eq!(s.legacy_exclude_levels, [30]);
+    assert!(
+        load_with(None, &[])
+            .unwrap()
+            .legacy_exclude_account_ids
+            .is_empty()
+    );
+    for bad in [
+        "[legacy]\nexclude_levels = \"30 OR 1=1\"\n",
+        "[legacy]\nexclude_account_ids = [\"1\"]\n",
+    ] {
+        let err = load_with(Some(bad), &[]).unwrap_err().to_string();
+        assert!(err.contains("exclude_"), "{bad}: {err}");
     }
 }

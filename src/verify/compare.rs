@@ -1,8 +1,10 @@
 //! Verify's comparison of one account: what the rules say now (from the legacy data as it
-//! is today) against what the target holds, check by check. Pure; the same row builders
-//! as the writer produce the expected side, in the same canonical text as `target_read`.
+//! is today) against what the target holds, check by check. Pure; the expected side comes
+//! from the writer's own row builders, both sides are the same typed records, compared as
+//! values and spelled by the records' one `Display`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Display;
 
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -11,6 +13,7 @@ use super::target_read::TargetAccount;
 use crate::legacy::fingerprint::fingerprint;
 use crate::mappings::Mappings;
 use crate::new_billing::canonical;
+use crate::new_billing::records::{AccountStatus, Known};
 use crate::plan::Planned;
 
 /// One row of differences.csv.
@@ -46,20 +49,28 @@ impl Out<'_> {
         });
     }
 
-    fn lists(&mut self, check: &'static str, want: &[String], got: &[String]) {
+    fn lists<T: PartialEq + Display>(&mut self, check: &'static str, want: &[T], got: &[T]) {
+        let text = |v: &[T]| {
+            v.iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .join(" / ")
+        };
         match (want.first(), got.first()) {
             _ if want == got => {}
-            (Some(w), None) => self.push(check, "missing_in_target", w.clone(), String::new()),
-            (None, Some(g)) => self.push(check, "unexpected_in_target", String::new(), g.clone()),
-            _ => self.push(check, "mismatch", want.join(" / "), got.join(" / ")),
+            (Some(w), None) => self.push(check, "missing_in_target", w.to_string(), String::new()),
+            (None, Some(g)) => {
+                self.push(check, "unexpected_in_target", String::new(), g.to_string())
+            }
+            _ => self.push(check, "mismatch", text(want), text(got)),
         }
     }
 
-    fn keyed(
+    fn keyed<T: PartialEq + Display>(
         &mut self,
         check: &'static str,
-        want: &BTreeMap<i64, String>,
-        got: &BTreeMap<i64, String>,
+        want: &BTreeMap<i64, T>,
+        got: &BTreeMap<i64, T>,
     ) {
         for (k, w) in want {
             match got.get(k) {
@@ -99,7 +110,9 @@ pub fn compare(
     let Some(target) = target else { return diffs };
     let id = p.account.id;
     let migrated = match &target.ledger {
-        Some((status, categories, print)) if status == "migrated" => Some((categories, print)),
+        Some(l) if l.status == Known::Is(AccountStatus::Migrated) => {
+            Some((&l.categories, &l.fingerprint))
+        }
         _ => None,
     };
     let Some((categories, print)) = migrated else {
@@ -110,11 +123,27 @@ pub fn compare(
                 check: "client",
                 kind: "unexpected_in_target",
                 expected: String::new(),
-                actual: client.clone(),
+                actual: client.to_string(),
             });
         }
         return diffs;
     };
+    if p.decision.new_client.is_none() {
+        // Migrated once, held by the rules today: the legacy data changed under it. One row
+        // that says why, not one per check.
+        diffs.push(Difference {
+            legacy_account_id: id,
+            check: "client",
+            kind: "legacy_changed",
+            expected: format!("held now: {}", p.decision.reason_codes().join(";")),
+            actual: target
+                .client
+                .as_ref()
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+        });
+        return diffs;
+    }
     let categories: BTreeSet<String> = categories.iter().cloned().collect();
     let want = canonical::expected(p, &categories, mappings, zone);
     let print = print.as_deref().unwrap_or("");

@@ -4,10 +4,11 @@
 
 mod compare;
 mod partners;
+mod payments;
 mod target_read;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::NaiveDate;
@@ -16,10 +17,10 @@ use sqlx::PgPool;
 
 use crate::legacy::LegacySource;
 use crate::mappings::Mappings;
+use crate::new_billing::records::{AccountStatus, Known};
 use crate::plan::{self, Planned, Sink};
 use crate::progress::{Progress, ProgressMode};
 use crate::report::files::{private_dir, private_file};
-use crate::rules::RulesContext;
 use crate::scope::Scope;
 use crate::settings::Settings;
 pub use compare::Difference;
@@ -35,6 +36,22 @@ pub struct VerifySummary {
     pub cutoff: Option<NaiveDate>,
     pub cutoff_passed: bool,
     pub seconds: f64,
+    /// Where differences.csv went.
+    #[serde(skip)]
+    pub out: PathBuf,
+}
+
+impl crate::exit::CommandReport for VerifySummary {
+    fn text(&self) -> String {
+        let mut text = self.render();
+        let file = self.out.join("differences.csv");
+        text.push_str(&format!("differences written to {}\n", file.display()));
+        text
+    }
+
+    fn outcome(&self) -> crate::exit::Outcome {
+        crate::exit::Outcome::attention_if(self.differences > 0)
+    }
 }
 
 impl VerifySummary {
@@ -61,6 +78,8 @@ impl VerifySummary {
 
 struct VerifySink<'a> {
     pool: &'a PgPool,
+    /// A handle on the legacy pool (cheap clone), for the payments behind a moved balance.
+    source: LegacySource,
     mappings: &'a Mappings,
     zone: chrono_tz::Tz,
     csv: csv::Writer<std::io::BufWriter<std::fs::File>>,
@@ -103,10 +122,12 @@ impl Sink for VerifySink<'_> {
         for p in &chunk {
             self.seen.push(p.account.id);
             let t = target.get(&p.account.id);
-            if t.is_some_and(|t| t.ledger.as_ref().is_some_and(|l| l.0 == "migrated")) {
+            let migrated = Known::Is(AccountStatus::Migrated);
+            if t.is_some_and(|t| t.ledger.as_ref().is_some_and(|l| l.status == migrated)) {
                 self.summary.accounts_checked += 1;
             }
-            let diffs = compare::compare(p, t, self.mappings, self.zone);
+            let mut diffs = compare::compare(p, t, self.mappings, self.zone);
+            payments::annotate(&mut diffs, self.pool, &self.source, self.zone).await?;
             self.record(&diffs)?;
         }
         Ok(())
@@ -160,8 +181,7 @@ pub async fn run(
     mode: ProgressMode,
 ) -> anyhow::Result<VerifySummary> {
     let started = std::time::Instant::now();
-    let pool = crate::new_billing::connect(&settings.target_url, 2).await?;
-    crate::new_billing::schema::require_current(&pool).await?;
+    let pool = crate::new_billing::open(&settings.target_url, 2).await?;
     let source = LegacySource::connect(settings, 2).await?;
     private_dir(out)?;
     let file = private_file(&out.join("differences.csv"))?;
@@ -172,6 +192,7 @@ pub async fn run(
     csv.write_record(["legacy_account_id", "check", "kind", "expected", "actual"])?;
     let mut sink = VerifySink {
         pool: &pool,
+        source: source.clone(),
         mappings,
         zone: settings.legacy_timezone,
         csv,
@@ -182,14 +203,10 @@ pub async fn run(
         },
         seen: Vec::new(),
     };
-    let ctx = RulesContext {
-        mappings,
-        default_currency: &settings.default_currency,
-        default_language: settings.default_language,
-    };
+    let ctx = plan::rules_context(settings, mappings);
     let total = source.count(scope).await?;
-    let mut progress = Progress::new(mode, "verify", total);
-    plan::run(&source, scope, &ctx, 2000, &mut progress, &mut sink).await?;
+    let progress = Progress::new(mode, "verify", total);
+    plan::run(&source, scope, &ctx, 2000, &progress, &mut sink).await?;
     progress.finish();
     let partner_diffs = partners::check(&pool, &source, mappings, settings.legacy_timezone, scope)
         .await
@@ -205,6 +222,11 @@ pub async fn run(
     sink.csv.flush()?;
     let mut summary = sink.summary;
     summary.seconds = started.elapsed().as_secs_f64();
+    summary.out = out.to_owned();
+    if summary.cutoff_passed {
+        // Also on stderr: whoever reads only the log of a daily job must not miss it.
+        eprintln!("{}", summary.render().lines().next().unwrap_or_default());
+    }
     let json = serde_json::to_vec_pretty(&summary)?;
     std::io::Write::write_all(&mut private_file(&out.join("summary.json"))?, &json)?;
     Ok(summary)

@@ -1,9 +1,18 @@
 //! Reads what the new billing holds for a range of legacy account ids, one bulk query per
-//! table, inside one read-only snapshot — the target half of verify's merge.
+//! table, inside one read-only snapshot — the target half of verify's merge. Rows are read
+//! as typed values into the same records the expected side builds; no formatting in SQL.
 
 use std::collections::{BTreeMap, HashMap};
 
-use sqlx::{Connection, PgPool};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sqlx::postgres::PgRow;
+use sqlx::{Connection, PgPool, Row};
+
+use crate::new_billing::records::{
+    BalanceRecord, ClientRecord, InvitationRecord, Known, LedgerRecord, OwnerRecord, PayerRecord,
+    ServiceRecord,
+};
 
 pub use crate::new_billing::canonical::Canonical as TargetAccount;
 
@@ -30,14 +39,19 @@ pub async fn read_range(
     .bind(hi)
     .fetch_all(&mut *tx)
     .await?;
-    for (id, status, categories, print) in rows {
-        slot(&mut out, id).ledger = Some((status, categories, print));
+    for (id, status, categories, fingerprint) in rows {
+        slot(&mut out, id).ledger = Some(LedgerRecord {
+            status: Known::parse(&status),
+            categories,
+            fingerprint,
+        });
     }
 
     // The range's clients by their unique index; every other table by client id (and no
     // join back to a million-row table, which a planner may turn into a full scan).
-    let clients: Vec<(i64, i64, String)> = sqlx::query_as(
-        "SELECT id, legacy_account_id, concat_ws('|', name, currency, coalesce(to_char(registered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '∅'), CASE WHEN vat_invoices_enabled THEN 'true' ELSE 'false' END)
+    type ClientRow = (i64, i64, String, String, Option<DateTime<Utc>>, bool);
+    let clients: Vec<ClientRow> = sqlx::query_as(
+        "SELECT id, legacy_account_id, name, currency::text, registered_at, vat_invoices_enabled
          FROM billing.clients WHERE legacy_account_id BETWEEN $1 AND $2",
     )
     .bind(lo)
@@ -46,9 +60,14 @@ pub async fn read_range(
     .await?;
     let ids: Vec<i64> = clients.iter().map(|c| c.0).collect();
     let mut legacy_of: HashMap<i64, i64> = HashMap::with_capacity(clients.len());
-    for (client, id, canonical) in clients {
+    for (client, id, name, currency, registered_at, vat_invoices_enabled) in clients {
         legacy_of.insert(client, id);
-        slot(&mut out, id).client = Some(canonical);
+        slot(&mut out, id).client = Some(ClientRecord {
+            name,
+            currency,
+            registered_at,
+            vat_invoices_enabled,
+        });
     }
     let mut put = |client: i64, f: &mut dyn FnMut(&mut TargetAccount)| {
         if let Some(id) = legacy_of.get(&client) {
@@ -56,8 +75,8 @@ pub async fn read_range(
         }
     };
 
-    let owners: Vec<(i64, i64, String)> = sqlx::query_as(
-        "SELECT client_id, user_id, concat_ws('|', array_to_string(permissions, ';'), coalesce(legacy_user_id::text, '∅'))
+    let owners: Vec<(i64, i64, Vec<String>, Option<i64>)> = sqlx::query_as(
+        "SELECT client_id, user_id, permissions, legacy_user_id
          FROM billing.memberships WHERE role = 'owner' AND client_id = ANY($1)",
     )
     .bind(&ids)
@@ -72,64 +91,197 @@ pub async fn read_range(
     .await?
     .into_iter()
     .collect();
-    for (client, user, rest) in owners {
+    for (client, user, permissions, legacy_user_id) in owners {
         let email = emails.get(&user).cloned().unwrap_or_default();
-        put(client, &mut |t| t.owner.push(format!("{email}|{rest}")));
+        put(client, &mut |t| {
+            t.owner.push(OwnerRecord {
+                email: email.clone(),
+                permissions: permissions.clone(),
+                legacy_user_id,
+            })
+        });
     }
 
-    let invitations: Vec<(i64, i64, String)> = sqlx::query_as(
-        "SELECT client_id, coalesce(legacy_user_id, 0), concat_ws('|', email, array_to_string(permissions, ';'))
+    let invitations: Vec<(i64, Option<i64>, String, Vec<String>)> = sqlx::query_as(
+        "SELECT client_id, legacy_user_id, email, permissions
          FROM billing.invitations WHERE client_id = ANY($1)",
     )
     .bind(&ids)
     .fetch_all(&mut *tx)
     .await?;
-    for (client, user, v) in invitations {
+    for (client, user, email, permissions) in invitations {
         put(client, &mut |t| {
-            t.invitations.insert(user, v.clone());
+            let record = InvitationRecord {
+                email: email.clone(),
+                permissions: permissions.clone(),
+            };
+            t.invitations.insert(user.unwrap_or(0), record);
         });
     }
 
-    let payers: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT client_id, concat_ws('|', legacy_profile_id, kind, name, coalesce(person::text, '∅'), coalesce(email::text, '∅'), coalesce(phone::text, '∅'), coalesce(country::text, '∅'), coalesce(postcode::text, '∅'), coalesce(city::text, '∅'), coalesce(address::text, '∅'), coalesce(vat_number::text, '∅'), CASE WHEN vat_payer THEN 'true' ELSE 'false' END)
+    let payers: Vec<PayerRow> = sqlx::query_as(
+        "SELECT client_id, legacy_profile_id, kind, name, person, email, phone, country, postcode, city, address, vat_number, vat_payer
          FROM billing.payers WHERE client_id = ANY($1)",
     )
     .bind(&ids)
     .fetch_all(&mut *tx)
     .await?;
-    for (client, v) in payers {
-        put(client, &mut |t| t.payer.push(v.clone()));
+    for p in payers {
+        put(p.client_id, &mut |t| t.payer.push(p.record()));
     }
 
-    let balances: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT client_id, concat_ws(' ', amount, currency) FROM billing.ledger_entries WHERE kind = 'opening_balance' AND client_id = ANY($1)",
+    let balances: Vec<(i64, Decimal, String)> = sqlx::query_as(
+        "SELECT client_id, amount, currency::text FROM billing.ledger_entries WHERE kind = 'opening_balance' AND client_id = ANY($1)",
     )
     .bind(&ids)
     .fetch_all(&mut *tx)
     .await?;
-    for (client, v) in balances {
-        put(client, &mut |t| t.balance.push(v.clone()));
+    for (client, amount, currency) in balances {
+        put(client, &mut |t| {
+            t.balance.push(BalanceRecord {
+                amount,
+                currency: currency.clone(),
+            })
+        });
     }
 
-    let services: Vec<(i64, i64, i64, Option<i64>, String)> = sqlx::query_as(
-        "SELECT client_id, legacy_item_id, id, parent_id, concat_ws('|', category, priority, seq, product_code, label, coalesce(domain::text, '∅'), status,
-                coalesce(to_char(opened_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '∅'), coalesce(expires_at::text, '∅'),
-                coalesce(period_months::text, '∅'), coalesce(auto_renew_months::text, '∅'), price, coalesce(currency::text, '∅'))
+    let services: Vec<ServiceRow> = sqlx::query_as(
+        "SELECT client_id, legacy_item_id, id, parent_id, category, priority, seq, product_code, label, domain, status,
+                opened_at, expires_at, period_months, auto_renew_months, price, currency::text AS currency
          FROM billing.services WHERE client_id = ANY($1)",
     )
     .bind(&ids)
     .fetch_all(&mut *tx)
     .await?;
     // Parents are services of the same client, so they are in this result too.
-    let item_of: HashMap<i64, i64> = services.iter().map(|s| (s.2, s.1)).collect();
-    for (client, item, _, parent, rest) in services {
-        let parent = parent
-            .and_then(|p| item_of.get(&p))
-            .map_or_else(|| "∅".to_owned(), |p| p.to_string());
-        put(client, &mut |t| {
-            t.services.insert(item, format!("{parent}|{rest}"));
+    let item_of: HashMap<i64, i64> = services.iter().map(|s| (s.id, s.legacy_item_id)).collect();
+    for s in services {
+        let parent_item = s.parent_id.and_then(|p| item_of.get(&p).copied());
+        put(s.client_id, &mut |t| {
+            t.services.insert(s.legacy_item_id, s.record(parent_item));
         });
     }
     tx.commit().await?;
     Ok(out)
+}
+
+struct PayerRow {
+    client_id: i64,
+    legacy_profile_id: i64,
+    kind: String,
+    name: String,
+    person: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    country: Option<String>,
+    postcode: Option<String>,
+    city: Option<String>,
+    address: Option<String>,
+    vat_number: Option<String>,
+    vat_payer: bool,
+}
+
+impl PayerRow {
+    fn record(&self) -> PayerRecord {
+        PayerRecord {
+            legacy_profile_id: self.legacy_profile_id,
+            kind: self.kind.clone(),
+            name: self.name.clone(),
+            person: self.person.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            country: self.country.clone(),
+            postcode: self.postcode.clone(),
+            city: self.city.clone(),
+            address: self.address.clone(),
+            vat_number: self.vat_number.clone(),
+            vat_payer: self.vat_payer,
+        }
+    }
+}
+
+struct ServiceRow {
+    client_id: i64,
+    legacy_item_id: i64,
+    id: i64,
+    parent_id: Option<i64>,
+    category: String,
+    priority: i16,
+    seq: i32,
+    product_code: String,
+    label: String,
+    domain: Option<String>,
+    status: String,
+    opened_at: Option<DateTime<Utc>>,
+    expires_at: Option<NaiveDate>,
+    period_months: Option<i32>,
+    auto_renew_months: Option<i32>,
+    price: Decimal,
+    currency: Option<String>,
+}
+
+impl ServiceRow {
+    fn record(&self, parent_item: Option<i64>) -> ServiceRecord {
+        ServiceRecord {
+            parent_item,
+            category: self.category.clone(),
+            priority: self.priority,
+            seq: self.seq,
+            product_code: self.product_code.clone(),
+            label: self.label.clone(),
+            domain: self.domain.clone(),
+            status: Known::parse(&self.status),
+            opened_at: self.opened_at,
+            expires_at: self.expires_at,
+            period_months: self.period_months,
+            auto_renew_months: self.auto_renew_months,
+            price: self.price,
+            currency: self.currency.clone(),
+        }
+    }
+}
+
+// Hand-written: the tuple impls stop at 16 columns and sqlx's derive needs its macros crate.
+impl<'r> sqlx::FromRow<'r, PgRow> for PayerRow {
+    fn from_row(r: &'r PgRow) -> Result<Self, sqlx::Error> {
+        Ok(PayerRow {
+            client_id: r.try_get("client_id")?,
+            legacy_profile_id: r.try_get("legacy_profile_id")?,
+            kind: r.try_get("kind")?,
+            name: r.try_get("name")?,
+            person: r.try_get("person")?,
+            email: r.try_get("email")?,
+            phone: r.try_get("phone")?,
+            country: r.try_get("country")?,
+            postcode: r.try_get("postcode")?,
+            city: r.try_get("city")?,
+            address: r.try_get("address")?,
+            vat_number: r.try_get("vat_number")?,
+            vat_payer: r.try_get("vat_payer")?,
+        })
+    }
+}
+
+impl<'r> sqlx::FromRow<'r, PgRow> for ServiceRow {
+    fn from_row(r: &'r PgRow) -> Result<Self, sqlx::Error> {
+        Ok(ServiceRow {
+            client_id: r.try_get("client_id")?,
+            legacy_item_id: r.try_get("legacy_item_id")?,
+            id: r.try_get("id")?,
+            parent_id: r.try_get("parent_id")?,
+            category: r.try_get("category")?,
+            priority: r.try_get("priority")?,
+            seq: r.try_get("seq")?,
+            product_code: r.try_get("product_code")?,
+            label: r.try_get("label")?,
+            domain: r.try_get("domain")?,
+            status: r.try_get("status")?,
+            opened_at: r.try_get("opened_at")?,
+            expires_at: r.try_get("expires_at")?,
+            period_months: r.try_get("period_months")?,
+            auto_renew_months: r.try_get("auto_renew_months")?,
+            price: r.try_get("price")?,
+            currency: r.try_get("currency")?,
+        })
+    }
 }

@@ -24,6 +24,11 @@ impl SmtpSink {
         Self::start_with(serde_json::json!({}), &["--auth", user_password])
     }
 
+    /// A sink that does not offer SMTPUTF8: it cannot take a non-ASCII address.
+    pub fn start_without_smtputf8() -> SmtpSink {
+        Self::start_with(serde_json::json!({}), &["--no-smtputf8"])
+    }
+
     fn start_with(faults: serde_json::Value, extra: &[&str]) -> SmtpSink {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("received.jsonl");

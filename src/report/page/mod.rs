@@ -79,6 +79,15 @@ impl<'m> PlanPage<'m> {
         })
     }
 
+    /// The legacy shape and the out-of-scope rows, for the CSV reports (`PlanReport::legacy`).
+    pub fn legacy(
+        &mut self,
+        shape: &'static str,
+        out_of_scope: &[crate::legacy::model::OutOfScope],
+    ) -> anyhow::Result<()> {
+        self.report.legacy(shape, out_of_scope)
+    }
+
     fn add(&mut self, p: &Planned) -> anyhow::Result<()> {
         let d = &p.decision;
         let e = entry::entry(&p.account, d, self.mappings, self.facts.all_trails);
