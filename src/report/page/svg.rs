@@ -51,7 +51,7 @@ pub fn bar_chart(id: &str, title: &str, bars: &[Bar]) -> String {
     }
     let max = bars.iter().map(|b| b.length).max().unwrap_or(0).max(1);
     let height = ROW_H * bars.len() as u64 + 4;
-    let width = LABEL_W + BAR_W + 190;
+    let width = LABEL_W + BAR_W + 240;
     let _ = write!(
         out,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" \
