@@ -310,6 +310,14 @@ impl Cli {
                         dir.display()
                     )));
                 }
+                // This run overwrites --out's differences.csv before the page compares.
+                if let Some(dir) = &since
+                    && dir.canonicalize().ok() == out.canonicalize().ok()
+                {
+                    return Err(Fatal::Usage(
+                        "--since must be an earlier verify's directory, not --out itself".into(),
+                    ));
+                }
                 Command::Verify {
                     out,
                     scope: scope.into_scope()?,

@@ -303,6 +303,14 @@ async fn verify_page_shows_what_is_new_and_what_was_resolved_since() {
     );
 
     assert_eq!(code(&verify(1, None)), 0);
+    let out = dbs.billmigrate(&[
+        "verify",
+        "--out",
+        day(1).to_str().unwrap(),
+        "--since",
+        day(1).to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2, "--since its own --out: {}", text(&out));
     let mut my = dbs.mysql().await;
     my.query_drop("UPDATE subaccount SET balance = balance + 25 WHERE account = 101")
         .await
