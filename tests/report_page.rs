@@ -95,8 +95,10 @@ fn screenshot(b: &Browser, name: &str) {
 fn search(b: &Browser, query: &str, first_line: &str) -> String {
     b.type_into("#search", query);
     b.wait_for(&format!(
-        "return !document.getElementById('account').hidden && \
+        "return document.getElementById('matches').dataset.query === {} && \
+         !document.getElementById('account').hidden && \
          document.getElementById('trail').textContent.startsWith({})",
+        Value::from(query),
         Value::from(first_line)
     ));
     b.js("return document.getElementById('trail').textContent;")
@@ -136,6 +138,44 @@ async fn search_shows_explains_trail_and_charts_match_the_csvs() {
     let id = &held["legacy_account_id"];
     let want = explain(&dbs, id);
     assert_eq!(search(&b, id, &format!("Account {id} ")), want);
+    // The same account by its payer's name and by a service's label, as the trail spells them.
+    let quoted = |prefix: &str| {
+        let line = want
+            .lines()
+            .find(|l| l.trim_start().starts_with(prefix))
+            .unwrap();
+        line.split('«')
+            .nth(1)
+            .unwrap()
+            .split('»')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    for query in [quoted("- Payer «"), quoted("- #1 ")] {
+        b.type_into("#search", &query);
+        b.wait_for(&format!(
+            "return document.getElementById('matches').dataset.query === {}",
+            Value::from(query.as_str())
+        ));
+        let found = b.js(
+            "return [document.getElementById('account-title').textContent].concat(\
+             Array.from(document.querySelectorAll('#results button')).map(b => b.textContent));",
+        );
+        let ids: Vec<String> = serde_json::from_value::<Vec<String>>(found)
+            .unwrap()
+            .iter()
+            .map(|t| {
+                t.trim_start_matches("Account ")
+                    .split(' ')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert!(ids.contains(id), "{query:?} finds account {id}: {ids:?}");
+    }
+    search(&b, id, &format!("Account {id} "));
     let title = b.text("#account-title");
     assert!(
         title.starts_with(&format!("Account {id} ")) && title.ends_with("HOLD"),

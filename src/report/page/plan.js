@@ -75,6 +75,7 @@
   function search() {
     var q = $("search").value;
     var hits = find(q);
+    $("matches").setAttribute("data-query", q); // which query the page shows (tests wait on it)
     results.textContent = "";
     if (!q.trim()) { $("matches").textContent = ""; $("account").hidden = true; return; }
     if (hits.length === 0) {
