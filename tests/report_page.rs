@@ -11,59 +11,20 @@ use std::path::Path;
 use std::process::Command;
 use std::str::FromStr;
 
+use common::pages::{charts, count, rows};
 use common::webdriver::Browser;
 use common::{TestDbs, code, read, repo, text};
 use mysql_async::prelude::Queryable;
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-/// Rows of a report CSV as column name → value.
-fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
-    r.records()
-        .map(|rec| {
-            header
-                .iter()
-                .cloned()
-                .zip(rec.unwrap().iter().map(str::to_owned))
-                .collect()
-        })
-        .collect()
-}
-
-/// An account row's reason codes (accounts.csv's `reasons`, or its split successors).
+/// An account row's reason codes (accounts.csv's `reasons`).
 fn reasons(row: &BTreeMap<String, String>) -> Vec<String> {
-    let joined = match row.get("reasons") {
-        Some(r) => r.clone(),
-        None => format!("{};{}", row["hold_reasons"], row["warnings"]),
-    };
-    joined
+    row["reasons"]
         .split(';')
         .filter(|c| !c.is_empty())
         .map(str::to_owned)
         .collect()
-}
-
-/// chart id → label → value, as the page's SVG states them.
-fn charts(b: &Browser) -> BTreeMap<String, BTreeMap<String, String>> {
-    let v = b.js(
-        "return Array.from(document.querySelectorAll('figure.chart')).map(f => [f.id, \
-         Array.from(f.querySelectorAll('[data-value]')).map(g => [g.dataset.label, g.dataset.value])]);",
-    );
-    serde_json::from_value::<Vec<(String, Vec<(String, String)>)>>(v)
-        .unwrap()
-        .into_iter()
-        .map(|(id, bars)| (id, bars.into_iter().collect()))
-        .collect()
-}
-
-fn count<'a>(items: impl Iterator<Item = &'a str>) -> BTreeMap<String, String> {
-    let mut n: BTreeMap<String, u64> = BTreeMap::new();
-    for i in items {
-        *n.entry(i.to_owned()).or_default() += 1;
-    }
-    n.into_iter().map(|(k, v)| (k, v.to_string())).collect()
 }
 
 fn explain(dbs: &TestDbs, id: &str) -> String {

@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod faults;
+pub mod pages;
 pub mod private_pg;
 pub mod smtp;
 pub mod snapshot;
