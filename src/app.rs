@@ -19,7 +19,27 @@ pub fn run(request: Request) -> anyhow::Result<Outcome> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(execute(request))
+    runtime.block_on(execute(request)).map_err(operator_fixable)
+}
+
+/// A server that cannot be reached or refuses us is the operator's to fix, like a bad
+/// setting: its message names the server, the cause and what to change ("nothing listens on
+/// 127.0.0.1:5433"). Typed as a precondition, `exit::ended` prints it as it is, without the
+/// note that calls an error unexpected.
+fn operator_fixable(err: anyhow::Error) -> anyhow::Error {
+    use crate::legacy::reader::LegacyError;
+    let connecting = err.chain().any(|e| {
+        e.is::<new_billing::TargetError>()
+            || matches!(
+                e.downcast_ref::<LegacyError>(),
+                Some(LegacyError::Connect { .. } | LegacyError::CanWrite { .. })
+            )
+    });
+    if connecting {
+        Fatal::Precondition(format!("{err:#}")).into()
+    } else {
+        err
+    }
 }
 
 fn mappings(settings: &Settings) -> Result<Mappings, Fatal> {
@@ -50,10 +70,21 @@ async fn execute(request: Request) -> anyhow::Result<Outcome> {
             json,
         ),
         Command::Migrate(opts) => emit(&migrate::run(s, mappings(s)?, opts, mode).await?, json),
-        Command::Verify { out, scope } => {
+        Command::Verify { out, scope, since } => {
             let today = chrono::Local::now().date_naive();
             let summary = verify::run(s, &mappings(s)?, &out, &scope, today, mode).await?;
-            emit(&summary, json)
+            let page = report::page::verify_page::write(&report::page::verify_page::VerifyFacts {
+                dir: &out,
+                since: since.as_deref(),
+                today,
+                cutoff: summary.cutoff,
+                accounts_checked: summary.accounts_checked,
+            })?;
+            let outcome = emit(&summary, json)?;
+            if !json {
+                println!("support's page: open {} in a browser", page.display());
+            }
+            Ok(outcome)
         }
         Command::Partners(opts) => emit(&partners::run(s, &mappings(s)?, &opts).await?, json),
         Command::Send(opts) => emit(&outbox::send(s, opts, mode, None).await?, json),

@@ -141,7 +141,16 @@ pub fn read(path: &Path) -> Result<FileConfig, ConfigError> {
         let line = e
             .span()
             .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
-        let at = line.map_or_else(String::new, |n| format!("line {n}: "));
+        let at = match line {
+            // An unknown key names itself in toml's message; a wrong value does not.
+            Some(n) => match key_on_line(&text, n) {
+                Some(key) if !e.message().contains(key.rsplit('.').next().unwrap_or(&key)) => {
+                    format!("line {n}: {key}: ")
+                }
+                _ => format!("line {n}: "),
+            },
+            None => String::new(),
+        };
         ConfigError::Parse {
             file: path.to_owned(),
             message: format!(
@@ -149,6 +158,24 @@ pub fn read(path: &Path) -> Result<FileConfig, ConfigError> {
                 e.message().trim_end()
             ),
         }
+    })
+}
+
+/// The dotted key (`legacy.exclude_levels`) set on line `n` (1-based) of a TOML file, so a
+/// value of the wrong type is reported by the key it is for.
+fn key_on_line(text: &str, n: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let key = lines.get(n - 1)?.split_once('=')?.0.trim();
+    if key.is_empty() || key.starts_with('#') {
+        return None;
+    }
+    let section = lines[..n - 1]
+        .iter()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix('[')?.strip_suffix(']'));
+    Some(match section {
+        Some(s) => format!("{}.{key}", s.trim()),
+        None => key.to_owned(),
     })
 }
 
