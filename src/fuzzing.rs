@@ -110,7 +110,8 @@ fn run(u: &mut Unstructured) -> Result<()> {
     let account_rows = rows(u, 4, 1, 4)?;
     let children = RawChildren {
         users: rows(u, 8, 2, 9)?,
-        profiles: rows(u, 4, 2, 15)?,
+        // 15 spec columns, then the four `*_physical` address columns (BILLmanager).
+        profiles: rows(u, 4, 2, 19)?,
         subaccounts: rows(u, 4, 2, 5)?,
         items: rows(u, 10, 2, 13)?,
         domains: rows(u, 4, 1, 2)?,

@@ -166,6 +166,28 @@ async fn check_legacy_names_a_missing_column_and_takes_the_operators_names() {
         "{table}"
     );
     assert!(table.contains("integer flag: 1 is on"), "{table}");
+    let json = dbs.billmigrate(&["check-legacy", "--json"]);
+    assert_eq!(code(&json), 0, "{}", text(&json));
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["shape"], "billmanager");
+    let affiliate = json["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["field"] == "account2project.affiliate")
+        .unwrap();
+    assert_eq!(
+        (
+            &affiliate["column"],
+            &affiliate["status"],
+            &affiliate["detail"]
+        ),
+        (
+            &serde_json::json!("affiliateprogram"),
+            &serde_json::json!("found"),
+            &serde_json::json!("billmanager")
+        )
+    );
 
     let mut my = dbs.mysql().await;
     use mysql_async::prelude::*;
@@ -315,6 +337,15 @@ async fn a_real_billmanager_database_reads_as_the_public_facts_say() {
         .map(|r| r[0].clone())
         .collect();
     assert_eq!(ids, ["10", "11", "12"]);
+    let mut args = cfg.to_vec();
+    args.extend(["explain", "2"]);
+    let out = dbs.billmigrate(&args);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    assert!(
+        text(&out).contains("Account 2 is out of scope (excluded_level"),
+        "{}",
+        text(&out)
+    );
     let s = summary(plan_dir.path());
     assert_eq!(
         (s["legacy_shape"].as_str(), s["out_of_scope"].as_u64()),

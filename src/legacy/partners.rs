@@ -22,7 +22,9 @@ impl LegacySource {
         until: NaiveDateTime,
     ) -> Result<Vec<PartnerFacts>, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            from: 0,
+            what:
+                "reading the partner program (account2project, affiliate, affiliatereward, expense)"
+                    .into(),
             message: self.url().scrub(&e.to_string()),
         };
         let mut conn = self.pool().get_conn().await.map_err(fail)?;
@@ -102,39 +104,50 @@ impl LegacySource {
 
     /// The account rows in `scope` the operator declared out of scope, ascending.
     pub async fn out_of_scope(&self, scope: &Scope) -> Result<Vec<OutOfScope>, LegacyError> {
+        let mut out = Vec::new();
+        for (lo, hi) in scope.ranges() {
+            out.extend(self.out_of_scope_between(lo, hi).await?);
+        }
+        Ok(out)
+    }
+
+    /// Why account `id` is out of scope, when it is (for `explain`).
+    pub async fn why_out_of_scope(&self, id: i64) -> Result<Option<OutOfScope>, LegacyError> {
+        Ok(self.out_of_scope_between(id, id).await?.into_iter().next())
+    }
+
+    async fn out_of_scope_between(&self, lo: i64, hi: i64) -> Result<Vec<OutOfScope>, LegacyError> {
         let Some(sql) = self.queries().out_of_scope.clone() else {
             return Ok(Vec::new());
         };
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            from: 0,
+            what: format!("reading the out-of-scope account rows from id {lo}"),
             message: self.url().scrub(&e.to_string()),
         };
         let mut conn = self.pool().get_conn().await.map_err(fail)?;
-        let mut out = Vec::new();
-        for (lo, hi) in scope.ranges() {
-            let rows: Vec<(Value, Value)> =
-                conn.exec(sql.as_str(), (lo, hi)).await.map_err(fail)?;
-            for (id, level) in rows {
-                let Some(account_id) = int(id) else { continue };
-                let excluded_by_id = self.exclusions().ids.contains(&account_id);
-                out.push(OutOfScope {
+        let rows: Vec<(Value, Value)> = conn.exec(sql.as_str(), (lo, hi)).await.map_err(fail)?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, level)| {
+                let account_id = int(id)?;
+                let reason = if self.exclusions().ids.contains(&account_id) {
+                    "excluded_account_id"
+                } else {
+                    "excluded_level"
+                };
+                Some(OutOfScope {
                     account_id,
-                    reason: if excluded_by_id {
-                        "excluded_account_id"
-                    } else {
-                        "excluded_level"
-                    },
+                    reason,
                     level: int(level),
-                });
-            }
-        }
-        Ok(out)
+                })
+            })
+            .collect())
     }
 
     /// Every legacy account id, ascending (for the "all accounts decided" precondition).
     pub async fn all_ids(&self) -> Result<Vec<i64>, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            from: 0,
+            what: "listing every legacy account id".into(),
             message: self.url().scrub(&e.to_string()),
         };
         let mut conn = self.pool().get_conn().await.map_err(fail)?;

@@ -26,7 +26,7 @@ impl LegacySource {
             return Ok(None);
         };
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            from: account,
+            what: format!("reading the credited payments of account {account}"),
             message: self.url().scrub(&e.to_string()),
         };
         let mut conn = self.pool().get_conn().await.map_err(fail)?;

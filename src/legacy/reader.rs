@@ -25,8 +25,9 @@ use crate::settings::{SecretUrl, Settings};
 pub enum LegacyError {
     #[error("legacy database {url}: {message}")]
     Connect { url: String, message: String },
-    #[error("reading legacy accounts from id {from}: {message}")]
-    Read { from: i64, message: String },
+    /// A query failed; `what` names the query in the operator's words.
+    #[error("{what}: {message}")]
+    Read { what: String, message: String },
     /// The schema check found a required column missing, or an exclusion it cannot apply.
     #[error("legacy database {url}: {message}")]
     Schema { url: String, message: String },
@@ -147,7 +148,7 @@ impl LegacySource {
     /// Number of accounts in scope (for progress and ETA).
     pub async fn count(&self, scope: &Scope) -> Result<u64, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            from: 0,
+            what: "counting the legacy accounts in scope".into(),
             message: self.url.scrub(&e.to_string()),
         };
         let mut conn = self.conn().await.map_err(fail)?;
@@ -176,7 +177,7 @@ impl LegacySource {
         limit: usize,
     ) -> Result<Vec<LegacyAccount>, LegacyError> {
         let fail = |e: mysql_async::Error| LegacyError::Read {
-            from,
+            what: format!("reading legacy accounts from id {from}"),
             message: self.url.scrub(&e.to_string()),
         };
         let mut attempt = 0;
@@ -315,11 +316,8 @@ async fn inspect(conn: &mut Conn, settings: &Settings) -> Result<LegacySchema, L
     schema::inspect(conn, &overrides)
         .await
         .map_err(|e| LegacyError::Read {
-            from: 0,
-            message: format!(
-                "reading information_schema: {}",
-                settings.legacy_url.scrub(&e.to_string())
-            ),
+            what: "reading information_schema (the schema check)".into(),
+            message: settings.legacy_url.scrub(&e.to_string()),
         })
 }
 

@@ -97,7 +97,7 @@ impl CommandReport for Explained {
     }
 
     fn outcome(&self) -> Outcome {
-        Outcome::attention_if(self.decision != "migrate")
+        Outcome::attention_if(self.decision == "hold")
     }
 }
 
@@ -107,7 +107,24 @@ pub async fn explain_account(settings: &Settings, account_id: i64) -> anyhow::Re
     let ctx = crate::plan::rules_context(settings, &mappings);
     let source = LegacySource::connect(settings, 1).await?;
     let account = source.read_account(account_id).await;
+    let excluded = match &account {
+        Ok(None) => source.why_out_of_scope(account_id).await?,
+        _ => None,
+    };
     source.close().await;
+    if let Some(row) = excluded {
+        // Declared not a client by the operator: never migrated nor held, nothing to fix.
+        return Ok(Explained {
+            legacy_account_id: account_id,
+            decision: "out_of_scope",
+            reasons: vec![row.reason],
+            trail: format!(
+                "Account {account_id} is out of scope ({}; legacy.exclude_account_ids / \
+                 legacy.exclude_levels): it is never migrated nor held.\n",
+                row.reason
+            ),
+        });
+    }
     let Some(account) = account? else {
         return Err(Fatal::Usage(format!(
             "account {account_id} does not exist in the legacy database"

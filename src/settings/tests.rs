@@ -175,3 +175,27 @@ fn shipped_example_config_is_valid_and_names_every_key() {
         assert!(text.contains(var), "example lacks {var}");
     }
 }
+
+#[test]
+fn out_of_scope_account_rows_are_typed_integers_never_sql() {
+    let s = load_with(
+        Some("[legacy]\nexclude_account_ids = [1, 7]\nexclude_levels = [30]\n"),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(s.legacy_exclude_account_ids, [1, 7]);
+    assert_eq!(s.legacy_exclude_levels, [30]);
+    assert!(
+        load_with(None, &[])
+            .unwrap()
+            .legacy_exclude_account_ids
+            .is_empty()
+    );
+    for bad in [
+        "[legacy]\nexclude_levels = \"30 OR 1=1\"\n",
+        "[legacy]\nexclude_account_ids = [\"1\"]\n",
+    ] {
+        let err = load_with(Some(bad), &[]).unwrap_err().to_string();
+        assert!(err.contains("exclude_"), "{bad}: {err}");
+    }
+}
