@@ -34,7 +34,8 @@ pub enum CliCommand {
     Setup,
     /// Dry run: apply every rule and write the reports; writes to no database, sends nothing.
     Plan {
-        /// Directory for accounts.csv, users.csv, payers.csv, services.csv and summary.json.
+        /// Directory for accounts.csv, users.csv, payers.csv, services.csv, summary.json and
+        /// report.html (support's page).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         #[command(flatten)]
@@ -113,11 +114,15 @@ pub enum CliCommand {
     },
     /// Compare the legacy database as it is now with what was written; re-runnable.
     Verify {
-        /// Directory for differences.csv and summary.json.
+        /// Directory for differences.csv, summary.json and report.html.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         #[command(flatten)]
         scope: ScopeArgs,
+        /// A previous verify's --out directory: report.html shows what is new and what was
+        /// resolved since then (compared with its differences.csv).
+        #[arg(long, value_name = "PREVIOUS_DIR")]
+        since: Option<PathBuf>,
     },
 }
 
@@ -296,10 +301,29 @@ impl Cli {
                     return Err(Fatal::Usage("resend needs --email or --account".into()));
                 }
             }),
-            CliCommand::Verify { out, scope } => Command::Verify {
-                out,
-                scope: scope.into_scope()?,
-            },
+            CliCommand::Verify { out, scope, since } => {
+                if let Some(dir) = &since
+                    && !dir.join("differences.csv").is_file()
+                {
+                    return Err(Fatal::Usage(format!(
+                        "--since {}: no differences.csv there (give the --out directory of an earlier verify)",
+                        dir.display()
+                    )));
+                }
+                // This run overwrites --out's differences.csv before the page compares.
+                if let Some(dir) = &since
+                    && dir.canonicalize().ok() == out.canonicalize().ok()
+                {
+                    return Err(Fatal::Usage(
+                        "--since must be an earlier verify's directory, not --out itself".into(),
+                    ));
+                }
+                Command::Verify {
+                    out,
+                    scope: scope.into_scope()?,
+                    since,
+                }
+            }
         };
         Ok(Request {
             settings,

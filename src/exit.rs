@@ -46,14 +46,11 @@ impl Outcome {
 pub const COULD_NOT_RUN: u8 = 2;
 
 /// A reason the command could not start or continue.
-///
-/// Printed once by `main` with its whole source chain (`{:#}`), so a variant that wraps an
-/// error is transparent: a "{0}" message over a `#[from]` field printed the wrapped text twice.
 #[derive(Debug, thiserror::Error)]
 pub enum Fatal {
-    #[error(transparent)]
+    #[error("configuration: {0}")]
     Config(#[from] ConfigError),
-    #[error(transparent)]
+    #[error("mappings: {0}")]
     Mapping(#[from] MappingError),
     #[error("{0}")]
     Usage(String),
@@ -114,7 +111,10 @@ mod tests {
         }));
         let (code, text) = ended(&config);
         assert_eq!(code, COULD_NOT_RUN);
-        assert_eq!(text, "error: mail.from: \"x\" is not a mail address");
+        assert_eq!(
+            text,
+            "error: configuration: mail.from: \"x\" is not a mail address"
+        );
         let wrapped = anyhow::Error::from(Fatal::Precondition("run setup".into())).context("send");
         assert!(!ended(&wrapped).1.contains("note:"));
         let other = anyhow::anyhow!("connection reset").context("reading legacy accounts");

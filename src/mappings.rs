@@ -24,7 +24,7 @@ pub const CATEGORIES: &[&str] = &[
 #[derive(Debug, thiserror::Error)]
 pub enum MappingError {
     #[error(
-        "mappings.dir: no folder {dir:?} {where_}; run billmigrate where that folder is, or set \
+        "no folder {dir:?} {where_}; run billmigrate where that folder is, or set \
          mappings.dir in billmigrate.toml or BILLMIGRATE_MAPPINGS to its full path"
     )]
     MissingDir { dir: PathBuf, where_: String },

@@ -25,6 +25,8 @@ pub enum Command {
     Verify {
         out: PathBuf,
         scope: Scope,
+        /// A previous verify's directory: its differences.csv exists (checked in `cli`).
+        since: Option<PathBuf>,
     },
     Partners(crate::partners::PartnerOptions),
     Send(crate::outbox::sender::SendOptions),

@@ -59,7 +59,7 @@ fn a_password_that_breaks_the_url_names_the_key_and_the_fix_once() {
     )]);
     assert_eq!(
         line,
-        "error: target.url: not a URL (invalid port number); if its password contains #, @, / \
+        "error: configuration: target.url: not a URL (invalid port number); if its password contains #, @, / \
          or ?, percent-encode them (%23, %40, %2F, %3F) or move the password to \
          BILLMIGRATE_TARGET_PASSWORD"
     );
@@ -78,7 +78,7 @@ fn a_missing_mappings_folder_says_where_it_was_looked_for() {
     assert_eq!(
         first_line(&out),
         format!(
-            "error: mappings.dir: no folder \"mappings\" in the working directory {}; run \
+            "error: mappings: no folder \"mappings\" in the working directory {}; run \
              billmigrate where that folder is, or set mappings.dir in billmigrate.toml or \
              BILLMIGRATE_MAPPINGS to its full path",
             cwd.display()
@@ -93,7 +93,7 @@ fn a_mappings_folder_without_a_file_names_the_file_once() {
     assert_eq!(
         line,
         format!(
-            "error: {}/service_types.csv: cannot read (No such file or directory (os error 2)); \
+            "error: mappings: {}/service_types.csv: cannot read (No such file or directory (os error 2)); \
              mappings.dir must hold service_types.csv, tariffs.csv, currency_rates.csv, \
              permissions.csv",
             dir.path().display()
@@ -207,7 +207,7 @@ fn an_unknown_key_names_file_line_and_where_every_key_is_listed() {
     // The list of known keys grows with the configuration; the rest of the line is exact.
     assert!(
         line.starts_with(
-            "error: billmigrate.toml: line 2: unknown field `urll`, expected one of `url`, "
+            "error: configuration: billmigrate.toml: line 2: unknown field `urll`, expected one of `url`, "
         ) && line.ends_with("` (billmigrate.example.toml shows every key)")
             && line.matches("urll").count() == 1,
         "{line}"
@@ -219,7 +219,7 @@ fn a_value_that_is_no_url_at_all_shows_what_one_looks_like() {
     let line = status_with(&[("BILLMIGRATE_LEGACY_URL", "billmgr")]);
     assert_eq!(
         line,
-        "error: legacy.url: not a URL (relative URL without a base); write it like \
+        "error: configuration: legacy.url: not a URL (relative URL without a base); write it like \
          mysql://user@host/name"
     );
 }

@@ -128,7 +128,7 @@ async fn plan_exit_codes_and_json_summary() {
     );
     assert_eq!(code(&out), 2);
     assert!(
-        text(&out).contains("mappings.dir: no folder \"/nonexistent\" on this machine"),
+        text(&out).contains("mappings: no folder \"/nonexistent\" on this machine"),
         "{}",
         text(&out)
     );

@@ -520,7 +520,7 @@ async fn a_misconfigured_mail_server_stops_send_before_any_email_is_claimed() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         let first = stderr.lines().next().unwrap_or_default();
         assert!(
-            first.starts_with("error: mail.transport: ")
+            first.starts_with("error: configuration: mail.transport: ")
                 && first.contains(cause)
                 && first.contains(fix),
             "{url}: {stderr}"
@@ -730,7 +730,7 @@ fn a_bad_mail_or_link_value_stops_every_command_before_work() {
             let stderr = String::from_utf8_lossy(&out.stderr);
             let first = stderr.lines().next().unwrap_or_default();
             assert!(
-                first.starts_with("error: ")
+                first.starts_with("error: configuration: ")
                     && first.contains(&format!("{key}: "))
                     && first.matches(value).count() == 1,
                 "{args:?}: {stderr}"

@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::explain::explain;
-use super::plan_csv::PlanReport;
+use super::page::{PageWritten, PlanPage};
 use super::status::Status;
 use super::summary::PlanSummary;
 use crate::exit::{CommandReport, Fatal, Outcome};
@@ -28,6 +28,9 @@ pub struct PlanRun {
     pub out: PathBuf,
     #[serde(skip)]
     pub elapsed: Duration,
+    /// report.html, support's page.
+    #[serde(skip)]
+    pub page: PageWritten,
 }
 
 impl CommandReport for PlanRun {
@@ -41,9 +44,12 @@ impl CommandReport for PlanRun {
             ""
         };
         format!(
-            "{}reports written to {} in {seconds:.1}s ({per_second} accounts/s)\n{next}",
+            "{}reports written to {} in {seconds:.1}s ({per_second} accounts/s)\n\
+             support's page: open {} in a browser ({:.1} MB)\n{next}",
             self.summary.render(),
             self.out.display(),
+            self.page.path.display(),
+            self.page.bytes as f64 / 1e6,
         )
     }
 
@@ -66,7 +72,7 @@ pub async fn plan(
     let source = LegacySource::connect(settings, 2).await?;
     let total = source.count(scope).await?;
     let progress = Progress::new(mode, "plan", total);
-    let mut report = PlanReport::create(out, &mappings)?;
+    let mut report = PlanPage::create(out, &mappings, total)?;
     report.legacy(
         source.schema().shape.name(),
         &source.out_of_scope(scope).await?,
@@ -74,10 +80,12 @@ pub async fn plan(
     crate::plan::run(&source, scope, &ctx, chunk_size, &progress, &mut report).await?;
     let elapsed = progress.finish();
     source.close().await;
+    let (summary, page) = report.finish()?;
     Ok(PlanRun {
-        summary: report.finish()?,
+        summary,
         out: out.to_owned(),
         elapsed,
+        page,
     })
 }
 

@@ -33,7 +33,8 @@ fn tag(code: &str, moves: bool, held: bool) -> String {
     }
 }
 
-fn hold_sentence(h: Hold) -> &'static str {
+/// Why a hold reason holds an account, as support reads it out (explain and report.html).
+pub fn hold_sentence(h: Hold) -> &'static str {
     match h {
         Hold::NoActiveFullAccessUser => {
             "no user is both enabled and has full access, so nobody can own the new account"
@@ -59,7 +60,8 @@ fn hold_sentence(h: Hold) -> &'static str {
     }
 }
 
-fn warning_sentence(w: Warning) -> &'static str {
+/// What a warning means for a migrating account (explain and report.html).
+pub fn warning_sentence(w: Warning) -> &'static str {
     match w {
         Warning::PrimaryChosenById => {
             "the owner has no creation date, so the owner was chosen by the lowest user id"

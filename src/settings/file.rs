@@ -137,46 +137,46 @@ pub fn read(path: &Path) -> Result<FileConfig, ConfigError> {
         error,
     })?;
     toml::from_str(&text).map_err(|e| {
-        // toml's Display draws the line with a caret over several lines (and shows the line,
-        // which may hold a password); the line number and the key name are enough.
+        // toml's Display draws the line with a caret over several lines; one line is enough.
         let line = e
             .span()
             .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
-        let at = line.map_or_else(String::new, |n| format!("line {n}: "));
-        let message = e.message().trim_end();
-        let key = line
-            .and_then(|n| key_at(&text, n))
-            .filter(|key| {
-                !message.contains(&format!("`{}`", key.rsplit('.').next().unwrap_or(key)))
-            })
-            .map_or_else(String::new, |key| format!("{key}: "));
+        let at = match line {
+            // An unknown key names itself in toml's message; a wrong value does not.
+            Some(n) => match key_on_line(&text, n) {
+                Some(key) if !e.message().contains(key.rsplit('.').next().unwrap_or(&key)) => {
+                    format!("line {n}: {key}: ")
+                }
+                _ => format!("line {n}: "),
+            },
+            None => String::new(),
+        };
         ConfigError::Parse {
             file: path.to_owned(),
-            message: format!("{at}{key}{message} (billmigrate.example.toml shows every key)"),
+            message: format!(
+                "{at}{} (billmigrate.example.toml shows every key)",
+                e.message().trim_end()
+            ),
         }
     })
 }
 
-/// The dotted key (`legacy.exclude_levels`) set on line `n` (1-based) of a TOML text, when
-/// that line sets one.
-fn key_at(text: &str, n: usize) -> Option<String> {
-    let mut section = String::new();
-    for (i, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            section = name.trim().to_owned();
-        }
-        if i + 1 == n {
-            let (key, _) = line.split_once('=')?;
-            let key = key.trim();
-            return Some(if section.is_empty() {
-                key.to_owned()
-            } else {
-                format!("{section}.{key}")
-            });
-        }
+/// The dotted key (`legacy.exclude_levels`) set on line `n` (1-based) of a TOML file, so a
+/// value of the wrong type is reported by the key it is for.
+fn key_on_line(text: &str, n: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let key = lines.get(n - 1)?.split_once('=')?.0.trim();
+    if key.is_empty() || key.starts_with('#') {
+        return None;
     }
-    None
+    let section = lines[..n - 1]
+        .iter()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix('[')?.strip_suffix(']'));
+    Some(match section {
+        Some(s) => format!("{}.{key}", s.trim()),
+        None => key.to_owned(),
+    })
 }
 
 impl FileConfig {

@@ -5,9 +5,11 @@
 #![allow(dead_code)]
 
 pub mod faults;
+pub mod pages;
 pub mod private_pg;
 pub mod smtp;
 pub mod snapshot;
+pub mod webdriver;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
