@@ -361,9 +361,9 @@ async fn verify_page_shows_what_is_new_and_what_was_resolved_since() {
     );
 }
 
-/// Not a check: the figures of docs/performance.md. `BILLMIGRATE_PAGE=DIR/report.html cargo
-/// test --test report_page measure -- --ignored --nocapture` prints the time to open the page
-/// and to search it (an id, an email, a domain, a fragment) in headless Chromium.
+/// Not a check but `scripts/bench`'s `page` stage (hence ignored by `cargo test`): prints the
+/// time to open `BILLMIGRATE_PAGE` and to search it (an id, an email, a domain, a fragment) in
+/// headless Chromium, for docs/performance.md.
 #[test]
 #[ignore]
 fn measure_open_and_search() {
