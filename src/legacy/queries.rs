@@ -35,8 +35,9 @@ pub struct Queries {
     pub referrals: String,
     pub unpaid: String,
     pub expenses: String,
-    /// One account's credited payments (status 4) after a time, per currency; `None` when
-    /// the database has no readable payment table.
+    /// Credited payments (status 4) per account and currency, each account after its own
+    /// time: `WINDOW` stands for the derived table of (account, since) pairs. `None` when the
+    /// database has no readable payment table.
     pub credited_payments: Option<String>,
 }
 
@@ -149,20 +150,21 @@ impl Queries {
         ];
         let credited_payments = payments.iter().all(|f| s.has(f)).then(|| {
             format!(
-                "SELECT {}, SUM({}) FROM {} p JOIN {} s ON {} = {} LEFT JOIN {} c ON {} = {} \
-                 WHERE {} = ? AND {} = 4 AND {} > ? GROUP BY {0}",
+                "SELECT w.account, {}, SUM({}) FROM {} p JOIN {} s ON {} = {} \
+                 JOIN (WINDOW) w ON w.account = {} AND {} > w.since \
+                 LEFT JOIN {} c ON {} = {} WHERE {} = 4 GROUP BY w.account, {0}",
                 e("currency.iso", "c"),
                 e("payment.amount", "p"),
                 t("payment"),
                 t("subaccount"),
                 e("subaccount.id", "s"),
                 e("payment.subaccount", "p"),
+                e("subaccount.account", "s"),
+                e("payment.paydate", "p"),
                 t("currency"),
                 e("currency.id", "c"),
                 e("subaccount.currency", "s"),
-                e("subaccount.account", "s"),
                 e("payment.status", "p"),
-                e("payment.paydate", "p"),
             )
         });
         Ok(Queries {

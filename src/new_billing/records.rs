@@ -74,6 +74,7 @@ pub struct LedgerRecord {
     pub status: Known<AccountStatus>,
     pub categories: Vec<String>,
     pub fingerprint: Option<String>,
+    pub migrated_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -119,16 +119,20 @@ impl Sink for VerifySink<'_> {
         let target = target_read::read_range(self.pool, lo, hi)
             .await
             .context("reading the target database")?;
+        let migrated = Known::Is(AccountStatus::Migrated);
+        let mut diffs = Vec::with_capacity(chunk.len());
         for p in &chunk {
             self.seen.push(p.account.id);
             let t = target.get(&p.account.id);
-            let migrated = Known::Is(AccountStatus::Migrated);
             if t.is_some_and(|t| t.ledger.as_ref().is_some_and(|l| l.status == migrated)) {
                 self.summary.accounts_checked += 1;
             }
-            let mut diffs = compare::compare(p, t, self.mappings, self.zone);
-            payments::annotate(&mut diffs, self.pool, &self.source, self.zone).await?;
-            self.record(&diffs)?;
+            diffs.push(compare::compare(p, t, self.mappings, self.zone));
+        }
+        let migrated_at = |id: i64| target.get(&id)?.ledger.as_ref()?.migrated_at;
+        payments::annotate(&mut diffs, migrated_at, &self.source, self.zone).await?;
+        for account in &diffs {
+            self.record(account)?;
         }
         Ok(())
     }

@@ -5,53 +5,57 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
 
 use super::compare::Difference;
 use crate::legacy::LegacySource;
 
-/// Appends the credited payments since the account's migration to its `balance`
-/// `legacy_changed` rows (no other rows are touched, and nothing is read without one).
+/// Appends the credited payments since each account's migration to its `balance`
+/// `legacy_changed` row, for one verify chunk with one legacy query (no other rows are
+/// touched, and nothing is read when no balance changed). `migrated_at` comes from the
+/// target's ledger rows verify has already read.
 pub async fn annotate(
-    diffs: &mut [Difference],
-    pool: &PgPool,
+    chunk: &mut [Vec<Difference>],
+    migrated_at: impl Fn(i64) -> Option<DateTime<Utc>>,
     source: &LegacySource,
     zone: chrono_tz::Tz,
 ) -> anyhow::Result<()> {
-    let Some(d) = diffs
-        .iter_mut()
-        .find(|d| d.check == "balance" && d.kind == "legacy_changed")
-    else {
-        return Ok(());
-    };
-    let id = d.legacy_account_id;
-    let migrated_at: Option<DateTime<Utc>> = sqlx::query_scalar(
-        "SELECT migrated_at FROM migration.accounts WHERE legacy_account_id = $1",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await
-    .with_context(|| format!("reading when account {id} was migrated"))?;
-    let Some(migrated_at) = migrated_at else {
-        return Ok(());
-    };
-    let since = migrated_at.with_timezone(&zone).naive_local();
-    let Some(paid) = source
-        .credited_payments_since(id, since)
-        .await
-        .with_context(|| format!("reading credited payments of account {id}"))?
-    else {
-        return Ok(());
-    };
-    let paid: Vec<String> = paid
+    let is_changed_balance = |d: &Difference| d.check == "balance" && d.kind == "legacy_changed";
+    let windows: Vec<(i64, chrono::NaiveDateTime)> = chunk
         .iter()
-        .map(|(currency, amount)| format!("{amount:.2} {}", currency.as_deref().unwrap_or("?")))
+        .flatten()
+        .filter(|d| is_changed_balance(d))
+        .filter_map(|d| {
+            let since = migrated_at(d.legacy_account_id)?;
+            Some((
+                d.legacy_account_id,
+                since.with_timezone(&zone).naive_local(),
+            ))
+        })
         .collect();
-    let note = if paid.is_empty() {
-        "no credited payment since the move".to_owned()
-    } else {
-        format!("credited payments since the move: {}", paid.join(", "))
+    if windows.is_empty() {
+        return Ok(());
+    }
+    let Some(credited) = source
+        .credited_payments_since(&windows)
+        .await
+        .context("reading credited payments")?
+    else {
+        return Ok(());
     };
-    d.expected = format!("{} ({note})", d.expected);
+    for d in chunk.iter_mut().flatten().filter(|d| is_changed_balance(d)) {
+        let Some(paid) = credited.get(&d.legacy_account_id) else {
+            continue;
+        };
+        let paid: Vec<String> = paid
+            .iter()
+            .map(|(currency, amount)| format!("{amount:.2} {}", currency.as_deref().unwrap_or("?")))
+            .collect();
+        let note = if paid.is_empty() {
+            "no credited payment since the move".to_owned()
+        } else {
+            format!("credited payments since the move: {}", paid.join(", "))
+        };
+        d.expected = format!("{} ({note})", d.expected);
+    }
     Ok(())
 }

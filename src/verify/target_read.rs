@@ -32,18 +32,26 @@ pub async fn read_range(
         .await?;
     let mut out: BTreeMap<i64, TargetAccount> = BTreeMap::new();
 
-    let rows: Vec<(i64, String, Vec<String>, Option<String>)> = sqlx::query_as(
-        "SELECT legacy_account_id, status, categories, fingerprint FROM migration.accounts WHERE legacy_account_id BETWEEN $1 AND $2",
+    type LedgerRow = (
+        i64,
+        String,
+        Vec<String>,
+        Option<String>,
+        Option<DateTime<Utc>>,
+    );
+    let rows: Vec<LedgerRow> = sqlx::query_as(
+        "SELECT legacy_account_id, status, categories, fingerprint, migrated_at FROM migration.accounts WHERE legacy_account_id BETWEEN $1 AND $2",
     )
     .bind(lo)
     .bind(hi)
     .fetch_all(&mut *tx)
     .await?;
-    for (id, status, categories, fingerprint) in rows {
+    for (id, status, categories, fingerprint, migrated_at) in rows {
         slot(&mut out, id).ledger = Some(LedgerRecord {
             status: Known::parse(&status),
             categories,
             fingerprint,
+            migrated_at,
         });
     }
 
