@@ -7,7 +7,7 @@
 mod common;
 
 use common::snapshot::{diff, snapshot};
-use common::{TestDbs, code, read, repo, text};
+use common::{TestDbs, code, fixture_names, read, repo, text};
 
 const REPORTS: &[&str] = &["accounts.csv", "users.csv", "payers.csv", "services.csv"];
 
@@ -21,18 +21,6 @@ const LINKS: &[(&str, &str)] = &[
         "https://cabinet.example.ua/",
     ),
 ];
-
-fn fixture_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(repo().join("fixtures"))
-        .unwrap()
-        .filter_map(|e| {
-            let name = e.unwrap().file_name().into_string().unwrap();
-            name.strip_suffix(".sql").map(str::to_owned)
-        })
-        .collect();
-    names.sort();
-    names
-}
 
 /// Loads a spec-shaped fixture, then turns it into BILLmanager's shape when asked.
 async fn load(name: &str, billmanager: bool) -> TestDbs {

@@ -4,21 +4,9 @@
 
 mod common;
 
-use common::{TestDbs, code, read, repo, text};
+use common::{TestDbs, code, fixture_names, read, repo, text};
 
 const REPORTS: &[&str] = &["accounts.csv", "users.csv", "payers.csv", "services.csv"];
-
-fn fixture_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(repo().join("fixtures"))
-        .unwrap()
-        .filter_map(|e| {
-            let name = e.unwrap().file_name().into_string().unwrap();
-            name.strip_suffix(".sql").map(str::to_owned)
-        })
-        .collect();
-    names.sort();
-    names
-}
 
 #[tokio::test]
 async fn plan_reports_of_every_fixture_match_expectations() {

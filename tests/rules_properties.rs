@@ -193,6 +193,20 @@ proptest! {
             prop_assert_eq!(d.balance.opening.scale(), 2);
         }
 
+        // What the writer writes is exactly what the outcome lists say: nothing dropped on
+        // the way from the decision to the NewClient.
+        prop_assert_eq!(d.new_client.is_some(), d.migrates(), "a NewClient exactly when migrating");
+        if let Some(new) = &d.new_client {
+            let moving: Vec<i64> = d.migrating_services().iter().map(|s| s.legacy_item_id).collect();
+            let written: Vec<i64> = new.services.iter().map(|s| s.legacy_item_id).collect();
+            prop_assert_eq!(written, moving, "every moving service, in seq order");
+            let invited: Vec<i64> = d.invitations().map(|u| u.legacy_user_id).collect();
+            let written: Vec<i64> = new.invitations.iter().map(|i| i.legacy_user_id).collect();
+            prop_assert_eq!(written, invited, "every invitation");
+            prop_assert_eq!(new.payer.as_ref().map(|p| p.legacy_profile_id), d.payer.moving);
+            prop_assert_eq!(new.opening_balance, d.opening_entry());
+        }
+
         let moving = d.migrating_services();
         for (n, s) in moving.iter().enumerate() {
             prop_assert_eq!(s.seq, Some(n as i32 + 1), "seq dense from 1");

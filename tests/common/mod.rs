@@ -34,6 +34,19 @@ pub fn pg_base() -> String {
 const START_MARIADB: &str = "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd (or scripts/services)";
 const START_PG: &str = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start (or scripts/services)";
 
+/// The hand-written fixtures (`fixtures/*.sql`) by name, sorted.
+pub fn fixture_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(repo().join("fixtures"))
+        .unwrap()
+        .filter_map(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.strip_suffix(".sql").map(str::to_owned)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
