@@ -39,6 +39,9 @@ pub struct VerifySummary {
     /// Where differences.csv went.
     #[serde(skip)]
     pub out: PathBuf,
+    /// Support's page of this run (report.html beside differences.csv).
+    #[serde(skip)]
+    pub page: PathBuf,
 }
 
 impl crate::exit::CommandReport for VerifySummary {
@@ -46,6 +49,10 @@ impl crate::exit::CommandReport for VerifySummary {
         let mut text = self.render();
         let file = self.out.join("differences.csv");
         text.push_str(&format!("differences written to {}\n", file.display()));
+        text.push_str(&format!(
+            "support's page: open {} in a browser\n",
+            self.page.display()
+        ));
         text
     }
 
@@ -181,6 +188,7 @@ pub async fn run(
     mappings: &Mappings,
     out: &Path,
     scope: &Scope,
+    since: Option<&Path>,
     today: NaiveDate,
     mode: ProgressMode,
 ) -> anyhow::Result<VerifySummary> {
@@ -233,5 +241,13 @@ pub async fn run(
     }
     let json = serde_json::to_vec_pretty(&summary)?;
     std::io::Write::write_all(&mut private_file(&out.join("summary.json"))?, &json)?;
+    summary.page =
+        crate::report::page::verify_page::write(&crate::report::page::verify_page::VerifyFacts {
+            dir: out,
+            since,
+            today,
+            cutoff: summary.cutoff,
+            accounts_checked: summary.accounts_checked,
+        })?;
     Ok(summary)
 }
