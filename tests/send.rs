@@ -740,3 +740,43 @@ fn a_bad_mail_or_link_value_stops_every_command_before_work() {
         }
     }
 }
+
+#[tokio::test]
+async fn two_welcomes_of_one_owner_in_one_batch_leave_one_live_link() {
+    let dbs = dataset(
+        "sendtwice",
+        &[account(9701, "owner-twice@client.example", "en", None)],
+    )
+    .await;
+    assert!(code(&dbs.billmigrate(&["migrate", "--quiet"])) <= 1);
+    // A second pending welcome for the same user, as a resend queues one: both would fit in
+    // one claimed batch.
+    let mut pg = dbs.pg().await;
+    sqlx::query(
+        "INSERT INTO migration.outbox (kind, dedupe_key, to_email, language, user_id)
+         SELECT 'owner_welcome', 'test-second-welcome', to_email, language, user_id
+         FROM migration.outbox WHERE kind = 'owner_welcome' AND to_email = 'owner-twice@client.example'",
+    )
+    .execute(&mut pg)
+    .await
+    .unwrap();
+    let sink = SmtpSink::start(json!({}));
+    let out = send(&dbs, &sink.url(), &[]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let received = sink.received();
+    assert_eq!(received.len(), 2, "both welcomes are delivered");
+    let delivered: Vec<String> = received
+        .iter()
+        .map(|m| sha256(&token_of(m["text"].as_str().unwrap())))
+        .collect();
+    let live = live_tokens(&dbs, "owner-twice@client.example").await;
+    assert_eq!(
+        live.len(),
+        1,
+        "one live link, not one per welcome: {live:?}"
+    );
+    assert!(
+        delivered.contains(&live[0]),
+        "the live link is one that was delivered"
+    );
+}

@@ -202,7 +202,10 @@ type ClaimRow = (
     i32,
 );
 
-/// Claims up to `n` due rows for `run_id`.
+/// Claims up to `n` due rows for `run_id`, at most one owner welcome per user: each welcome
+/// mints a set-password link, and a newer link revokes older ones only across batches, so
+/// two of one user's welcomes in one batch (an unsent welcome and a resend) would leave two
+/// live links. The other waits, still pending, for the next batch.
 async fn claim(
     pool: &PgPool,
     run_id: i64,
@@ -211,8 +214,16 @@ async fn claim(
 ) -> Result<Vec<(Claimed, i32)>, sqlx::Error> {
     let rows: Vec<ClaimRow> = sqlx::query_as(
         "UPDATE migration.outbox o SET status = 'sending', send_run_id = $1, attempts = o.attempts + 1
-         FROM (SELECT id FROM migration.outbox WHERE status = 'pending' AND next_attempt_at <= now()
-                 AND ($3::int8[] IS NULL OR id = ANY($3)) ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) c
+         FROM (SELECT id FROM (
+                 SELECT id, row_number() OVER (
+                          PARTITION BY CASE WHEN kind = 'owner_welcome' AND user_id IS NOT NULL
+                                            THEN user_id ELSE -id - 1 END
+                          ORDER BY id) AS nth
+                 FROM (SELECT id, kind, user_id FROM migration.outbox
+                       WHERE status = 'pending' AND next_attempt_at <= now()
+                         AND ($3::int8[] IS NULL OR id = ANY($3))
+                       ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) due) ranked
+               WHERE nth = 1) c
          WHERE o.id = c.id
          RETURNING o.id, o.kind, o.to_email, o.language, o.user_id, o.client_id, o.invitation_id, o.attempts",
     )
