@@ -19,6 +19,7 @@ use crate::exit::Fatal;
 use crate::legacy::LegacySource;
 use crate::mappings::Mappings;
 use crate::new_billing::context::{BatchCounts, WriteContext};
+use crate::new_billing::first_load;
 use crate::new_billing::runs::Run;
 use crate::plan::{self, Planned, Sink};
 use crate::progress::{Progress, ProgressMode};
@@ -35,11 +36,23 @@ pub struct MigrateOptions {
     pub workers: usize,
 }
 
+/// The objects a first load built after loading (`new_billing::first_load`).
+#[derive(Debug, Clone, Serialize)]
+pub struct FirstLoad {
+    pub foreign_keys: u64,
+    pub indexes: u64,
+    pub build_ms: u64,
+}
+
 /// What a `migrate` run did.
 #[derive(Debug, Clone, Serialize)]
 pub struct MigrateSummary {
     pub run_id: i64,
     pub interrupted_runs_found: u64,
+    /// Foreign keys and indexes a crashed first load had deferred, built back at the start.
+    pub rebuilt_at_start: u64,
+    /// A first load into an empty target: what it built after the load, and how long that took.
+    pub first_load: Option<FirstLoad>,
     pub accounts_seen: u64,
     pub migrated: u64,
     pub phase_added: u64,
@@ -51,6 +64,25 @@ pub struct MigrateSummary {
 }
 
 impl MigrateSummary {
+    fn load_notes(&self) -> String {
+        let mut notes = String::new();
+        if self.rebuilt_at_start > 0 {
+            notes += &format!(
+                "  note: built back {} foreign keys and indexes a crashed first load had deferred\n",
+                self.rebuilt_at_start
+            );
+        }
+        if let Some(f) = &self.first_load {
+            notes += &format!(
+                "  first load into an empty target: {} foreign keys and {} indexes built after the load ({:.1}s)\n",
+                f.foreign_keys,
+                f.indexes,
+                f.build_ms as f64 / 1000.0
+            );
+        }
+        notes
+    }
+
     fn elapsed(&self) -> Duration {
         Duration::from_millis(self.elapsed_ms)
     }
@@ -85,21 +117,28 @@ impl MigrateSummary {
             } else {
                 String::new()
             }
-        ) + if self.held > 0 {
-            "next: `billmigrate status` counts the held accounts by reason, `billmigrate explain \
+        ) + &self.load_notes()
+            + if self.held > 0 {
+                "next: `billmigrate status` counts the held accounts by reason, `billmigrate explain \
              ID` says why one is held; fix the old billing and run migrate again (held accounts \
              are retried)\n"
-        } else {
-            ""
-        }
+            } else {
+                ""
+            }
     }
 }
 
-/// The tables a load grows; their statistics decide whether each batch's lookups use
-/// indexes.
-const ANALYZE: &str = "ANALYZE billing.clients, billing.users, billing.memberships, \
-     billing.invitations, billing.payers, billing.ledger_entries, billing.services, \
-     migration.accounts, migration.outbox";
+/// The tables a load grows, with the columns that batches, `verify` and `status` look rows
+/// up or join by: their statistics decide whether those lookups use indexes. Sampling only
+/// these columns takes a third of the time of the whole tables (1.5 s → 0.5 s at 100k
+/// accounts), and this refresh is on the run's critical path; autovacuum fills in the rest.
+const ANALYZE: &str = "ANALYZE billing.clients (id, legacy_account_id), \
+     billing.users (id, email), billing.memberships (user_id, client_id), \
+     billing.invitations (id, client_id, legacy_user_id), billing.payers (client_id), \
+     billing.ledger_entries (client_id, kind), \
+     billing.services (id, client_id, legacy_item_id, parent_id), \
+     migration.accounts (legacy_account_id, status, client_id), \
+     migration.outbox (user_id, client_id, invitation_id, kind, status)";
 
 /// Hands chunks to the workers; the bounded channel keeps reading at most a few batches
 /// ahead of writing, which bounds memory.
@@ -145,10 +184,16 @@ pub async fn run(
     let pool = crate::new_billing::open(&settings.target_url, workers as u32 + 2).await?;
     let source = LegacySource::connect(settings, 2).await?;
     let args = serde_json::to_value(&opts)?;
-    let (run, interrupted) = Run::start(&pool, "migrate", args)
+    let started = std::time::Instant::now();
+    let (run, recovered) = Run::start(&pool, "migrate", args)
         .await
         .context("recording the run")?;
-    let started = std::time::Instant::now();
+    let deferred = retry::retrying(
+        || first_load::defer_if_empty(&pool, run.id),
+        retry::is_transient_db,
+    )
+    .await
+    .context("preparing the first load into the empty target")?;
 
     let mappings = Arc::new(mappings);
     let categories: BTreeSet<String> = match &opts.categories {
@@ -240,9 +285,34 @@ pub async fn run(
         }
     }
     // A writer's error is the cause; the reader's "every writer stopped" only its echo.
-    let failure = failure.or(planned.err());
+    let mut failure = failure.or(planned.err());
     progress.finish();
     source.close().await;
+    // Built back whether or not the load succeeded: what committed is whole, and the
+    // constraints are validated over it. A failed build stays recorded for the next run.
+    let first_load = match deferred {
+        Some(d) => match retry::retrying(
+            || first_load::rebuild(&pool, run.id),
+            |e: &first_load::RebuildError| retry::is_transient_db(e.db()),
+        )
+        .await
+        {
+            Ok(took) => Some(FirstLoad {
+                foreign_keys: d.foreign_keys,
+                indexes: d.indexes,
+                build_ms: took.as_millis() as u64,
+            }),
+            Err(e) => {
+                let e = anyhow::Error::new(e);
+                failure = Some(match failure {
+                    Some(f) => f.context(format!("{e:#}")),
+                    None => e,
+                });
+                None
+            }
+        },
+        None => None,
+    };
     if failure.is_none() && counts.migrated + counts.phase_added > 0 {
         // Fresh statistics after a bulk load: without them the planner may scan whole tables
         // for verify's and the next batches' index lookups (autovacuum comes much later).
@@ -261,7 +331,9 @@ pub async fn run(
     }
     Ok(MigrateSummary {
         run_id: ctx.run_id,
-        interrupted_runs_found: interrupted,
+        interrupted_runs_found: recovered.interrupted_runs,
+        rebuilt_at_start: recovered.rebuilt,
+        first_load,
         accounts_seen: accounts,
         migrated: counts.migrated,
         phase_added: counts.phase_added,
@@ -314,6 +386,8 @@ mod tests {
         MigrateSummary {
             run_id: 3,
             interrupted_runs_found: 0,
+            rebuilt_at_start: 0,
+            first_load: None,
             accounts_seen: 10,
             migrated: 8,
             phase_added,

@@ -15,6 +15,12 @@ const ATTEMPTS: u32 = 6;
 /// Whether retrying the same work later can succeed.
 pub fn is_transient(e: &WriteError) -> bool {
     let WriteError::Db(e) = e else { return false };
+    is_transient_db(e)
+}
+
+/// Whether a database error is one a retry can get past: a lost connection, a restarting
+/// server, a serialization failure or deadlock.
+pub fn is_transient_db(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Io(_)
         | sqlx::Error::PoolTimedOut
@@ -60,6 +66,25 @@ async fn attempt(
     let counts = write_batch(&mut tx, batch, ctx).await?;
     tx.commit().await?;
     Ok(counts)
+}
+
+/// Runs `op` again after a backoff while it fails with an error `transient` accepts: the
+/// first-load steps outside the batches get the batches' policy.
+pub async fn retrying<T, E, F, Fut>(mut op: F, transient: impl Fn(&E) -> bool) -> Result<T, E>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut n = 0;
+    loop {
+        n += 1;
+        match op().await {
+            Err(e) if transient(&e) && n < ATTEMPTS => {
+                tokio::time::sleep(super::backoff(n)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Retries transient failures; `Err` only when they persist.

@@ -2,6 +2,7 @@
 
 pub mod canonical;
 pub mod context;
+pub mod first_load;
 pub mod partners;
 pub mod records;
 pub mod rows;

@@ -1,10 +1,20 @@
 //! `migration.runs`: one row per writing invocation. The run's own connection stays open
 //! for the whole run, so a later run can tell a crashed run (its backend is gone) from one
-//! still working, and marks the crashed one `interrupted`.
+//! still working, and marks the crashed one `interrupted`; what a crashed first load had
+//! deferred is built back before the new run does anything.
 
 use sqlx::PgPool;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::Postgres;
+
+/// What a new run found of crashed ones.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Recovered {
+    /// Runs whose backend had gone, now marked `interrupted`.
+    pub interrupted_runs: u64,
+    /// Foreign keys and indexes a crashed first load had deferred, now built back.
+    pub rebuilt: u64,
+}
 
 /// A run in progress; holds the connection whose backend pid marks it alive.
 pub struct Run {
@@ -13,12 +23,13 @@ pub struct Run {
 }
 
 impl Run {
-    /// Marks runs whose backend has gone as interrupted, then starts a new one.
+    /// Marks runs whose backend has gone as interrupted, builds back what they deferred
+    /// (`first_load`), then starts a new one.
     pub async fn start(
         pool: &PgPool,
         command: &str,
         args: serde_json::Value,
-    ) -> Result<(Run, u64), sqlx::Error> {
+    ) -> Result<(Run, Recovered), super::first_load::RebuildError> {
         let mut conn = pool.acquire().await?;
         let stale = sqlx::query(
             "UPDATE migration.runs SET status = 'interrupted', finished_at = now()
@@ -27,6 +38,7 @@ impl Run {
         .execute(&mut *conn)
         .await?
         .rows_affected();
+        let rebuilt = super::first_load::rebuild_orphaned(&mut conn).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO migration.runs (command, args, tool_version, backend_pid) VALUES ($1, $2, $3, pg_backend_pid()) RETURNING id",
         )
@@ -35,7 +47,13 @@ impl Run {
         .bind(env!("CARGO_PKG_VERSION"))
         .fetch_one(&mut *conn)
         .await?;
-        Ok((Run { id, conn }, stale))
+        Ok((
+            Run { id, conn },
+            Recovered {
+                interrupted_runs: stale,
+                rebuilt,
+            },
+        ))
     }
 
     /// Ends the run with `succeeded` or `failed` and the number of accounts it handled.

@@ -22,6 +22,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "affiliate reward over 100",
         include_str!("../../sql/migrations/0003_affiliate_reward_over_100.sql"),
     ),
+    (
+        4,
+        "first load deferred",
+        include_str!("../../sql/migrations/0004_first_load_deferred.sql"),
+    ),
 ];
 
 fn migrator() -> Migrator {

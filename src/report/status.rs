@@ -50,6 +50,9 @@ pub struct Status {
     pub out_of_scope: BTreeMap<String, i64>,
     pub outbox: BTreeMap<String, i64>,
     pub runs: Vec<RunRow>,
+    /// Foreign keys and indexes a first load deferred and has not built back yet (a load
+    /// still running, or one that was killed).
+    pub deferred_objects: i64,
 }
 
 /// `legacy_total` is the number of legacy accounts, or why they could not be counted.
@@ -101,6 +104,9 @@ pub async fn read(pool: &PgPool, legacy_total: Result<u64, String>) -> anyhow::R
         done,
     })
     .collect();
+    let deferred_objects: i64 = sqlx::query_scalar("SELECT count(*) FROM migration.deferred_ddl")
+        .fetch_one(pool)
+        .await?;
     let (migrated, held) = (count("migrated"), count("held"));
     let not_yet_seen = legacy_total
         .as_ref()
@@ -117,6 +123,7 @@ pub async fn read(pool: &PgPool, legacy_total: Result<u64, String>) -> anyhow::R
         out_of_scope: BTreeMap::new(),
         outbox,
         runs,
+        deferred_objects,
     })
 }
 
@@ -192,6 +199,14 @@ impl Status {
                  {example}` tells one account's story, `billmigrate plan --out DIR` lists them all \
                  (accounts.csv, decision hold); after the fix, run `billmigrate migrate` again",
                 self.held
+            ));
+        }
+        if self.deferred_objects > 0 && !self.runs.iter().any(|r| r.status == "running") {
+            steps.push(format!(
+                "a first load was cut short before it built back {} foreign keys and indexes \
+                 (listed in migration.deferred_ddl): the next `billmigrate migrate` builds them \
+                 first",
+                self.deferred_objects
             ));
         }
         if self.not_yet_seen.is_some_and(|n| n > 0) {

@@ -1,0 +1,206 @@
+//! The first load into an empty target: the foreign keys and non-unique indexes of the
+//! tables `migrate` writes are dropped before it and built after it, as a bulk loader does.
+//! Per row, a foreign key costs a trigger and a lookup; building it afterwards is one join.
+//! Unique constraints and primary keys stay, so upserts and duplicates behave as always.
+//! Every dropped object's definition is kept in `migration.deferred_ddl` in the same
+//! transaction as the drop, so a run killed mid-load leaves what to rebuild, and the next
+//! writing command (`Run::start`) rebuilds it before doing anything else.
+
+use std::time::{Duration, Instant};
+
+use sqlx::{Connection, PgConnection, PgPool};
+
+/// Serialises deferring and rebuilding between concurrent runs.
+const LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext('billmigrate.first_load'))";
+
+/// The tables `migrate` writes; their foreign keys and non-unique indexes are deferred.
+const WRITTEN: &[&str] = &[
+    "billing.clients",
+    "billing.users",
+    "billing.memberships",
+    "billing.invitations",
+    "billing.payers",
+    "billing.ledger_entries",
+    "billing.services",
+    "migration.accounts",
+    "migration.outbox",
+];
+
+/// Indexes each batch reads through while loading (the owner-welcome lookup by user), so
+/// dropping them would make every batch scan a growing table.
+const READ_DURING_LOAD: &[&str] = &["migration.outbox_user_id"];
+
+/// What a first load deferred, and what building it back took.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Deferred {
+    pub foreign_keys: u64,
+    pub indexes: u64,
+}
+
+impl Deferred {
+    pub fn total(&self) -> u64 {
+        self.foreign_keys + self.indexes
+    }
+}
+
+/// Drops the deferrable objects if the target holds no account and no other run is
+/// working; `None` (nothing dropped) otherwise: a re-run or a later phase takes the normal
+/// path.
+pub async fn defer_if_empty(pool: &PgPool, run_id: i64) -> Result<Option<Deferred>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    sqlx::query(LOCK).execute(&mut *tx).await?;
+    let empty: bool = sqlx::query_scalar(
+        "SELECT NOT EXISTS (SELECT 1 FROM migration.accounts)
+            AND NOT EXISTS (SELECT 1 FROM billing.clients)
+            AND NOT EXISTS (SELECT 1 FROM migration.deferred_ddl)
+            AND NOT EXISTS (SELECT 1 FROM migration.runs WHERE status = 'running' AND id <> $1)",
+    )
+    .bind(run_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if !empty {
+        return Ok(None);
+    }
+    let tables: Vec<String> = WRITTEN.iter().map(|t| t.to_string()).collect();
+    let kept: Vec<String> = READ_DURING_LOAD.iter().map(|t| t.to_string()).collect();
+    // Definitions from the catalog, not copied from the migrations: whatever the schema
+    // version, what is rebuilt is exactly what was dropped.
+    let objects: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT format('%s.%I', c.connamespace::regnamespace, c.conname), 'foreign_key',
+                format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.conrelid::regclass, c.conname, pg_get_constraintdef(c.oid)),
+                format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname)
+         FROM pg_constraint c
+         WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY($1)
+         UNION ALL
+         SELECT i.indexrelid::regclass::text, 'index', pg_get_indexdef(i.indexrelid),
+                format('DROP INDEX %s', i.indexrelid::regclass)
+         FROM pg_index i
+         WHERE i.indrelid::regclass::text = ANY($1) AND NOT i.indisunique AND NOT i.indisprimary
+           AND NOT i.indexrelid::regclass::text = ANY($2)
+         ORDER BY 2, 1",
+    )
+    .bind(&tables)
+    .bind(&kept)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut deferred = Deferred::default();
+    for (name, kind, create, drop) in &objects {
+        sqlx::query("INSERT INTO migration.deferred_ddl (name, kind, create_ddl, run_id) VALUES ($1, $2, $3, $4)")
+            .bind(name)
+            .bind(kind)
+            .bind(create)
+            .bind(run_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(drop.clone()))
+            .execute(&mut *tx)
+            .await?;
+        match kind.as_str() {
+            "foreign_key" => deferred.foreign_keys += 1,
+            _ => deferred.indexes += 1,
+        }
+    }
+    tx.commit().await?;
+    Ok(Some(deferred))
+}
+
+/// Builds back what run `run_id` deferred (indexes first, then the foreign keys, each
+/// validated over every row), one object per transaction so a rebuild cut short keeps
+/// what it finished.
+pub async fn rebuild(pool: &PgPool, run_id: i64) -> Result<Duration, RebuildError> {
+    let mut conn = pool.acquire().await?;
+    rebuild_where(&mut conn, Some(run_id)).await
+}
+
+/// Builds back what runs that are no longer working (crashed, killed) deferred.
+pub async fn rebuild_orphaned(conn: &mut PgConnection) -> Result<u64, RebuildError> {
+    let orphaned: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM migration.deferred_ddl d JOIN migration.runs r ON r.id = d.run_id
+         WHERE r.status <> 'running'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if orphaned > 0 {
+        rebuild_where(conn, None).await?;
+    }
+    Ok(orphaned as u64)
+}
+
+/// Why a deferred object could not be built back.
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    #[error(
+        "building back {name} after the first load failed: {reason}. Its definition stays in \
+         migration.deferred_ddl; the next migrate, partners or send builds it again"
+    )]
+    Object {
+        name: String,
+        reason: String,
+        source: sqlx::Error,
+    },
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+impl RebuildError {
+    /// The database error underneath, for the caller's retry policy.
+    pub fn db(&self) -> &sqlx::Error {
+        match self {
+            RebuildError::Object { source, .. } | RebuildError::Db(source) => source,
+        }
+    }
+}
+
+async fn rebuild_where(
+    conn: &mut PgConnection,
+    run_id: Option<i64>,
+) -> Result<Duration, RebuildError> {
+    let started = Instant::now();
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT d.name FROM migration.deferred_ddl d JOIN migration.runs r ON r.id = d.run_id
+         WHERE CASE WHEN $1::int8 IS NULL THEN r.status <> 'running' ELSE d.run_id = $1 END
+         ORDER BY d.kind DESC, d.name",
+    )
+    .bind(run_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for name in names {
+        let mut tx = conn.begin().await?;
+        sqlx::query(LOCK).execute(&mut *tx).await?;
+        // Gone: a concurrent run built it first.
+        let ddl: Option<String> = sqlx::query_scalar(
+            "DELETE FROM migration.deferred_ddl WHERE name = $1 RETURNING create_ddl",
+        )
+        .bind(&name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(ddl) = ddl {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| RebuildError::Object {
+                    name: name.clone(),
+                    reason: server_reason(&e),
+                    source: e,
+                })?;
+        }
+        tx.commit().await?;
+    }
+    Ok(started.elapsed())
+}
+
+/// The server's message and detail (which row breaks a constraint), without the driver's
+/// prefix and source line.
+fn server_reason(e: &sqlx::Error) -> String {
+    let Some(db) = e.as_database_error() else {
+        return e.to_string();
+    };
+    let detail = db
+        .try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        .and_then(|pg| pg.detail());
+    match detail {
+        Some(detail) => format!("{} ({detail})", db.message()),
+        None => db.message().to_owned(),
+    }
+}
