@@ -10,9 +10,10 @@ use super::model::LegacyAccount;
 pub fn fingerprint(account: &LegacyAccount) -> String {
     // The model serialises deterministically: fields in declaration order, children sorted
     // by id, money as exact decimal strings.
-    let json = serde_json::to_vec(account).expect("the legacy model always serialises");
-    let digest = Sha256::digest(&json);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    // Streamed into the hash: no JSON text is kept (migrate fingerprints every account).
+    let mut hasher = Sha256::new();
+    serde_json::to_writer(&mut hasher, account).expect("the legacy model always serialises");
+    hex::encode(hasher.finalize())
 }
 
 #[cfg(test)]

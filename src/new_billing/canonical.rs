@@ -167,11 +167,7 @@ fn lines<T: std::fmt::Display>(records: &[T]) -> String {
 }
 
 fn short_hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .take(12)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(&Sha256::digest(bytes)[..12])
 }
 
 /// What `migrate` stores in `migration.accounts.fingerprint`: a digest of the whole legacy

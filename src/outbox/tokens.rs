@@ -24,10 +24,7 @@ pub fn mint() -> Token {
 
 /// SHA-256 of the token string as it appears in the link, lower-case hex.
 pub fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
 #[cfg(test)]
