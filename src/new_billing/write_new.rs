@@ -12,6 +12,17 @@ use super::rows::{self, ServiceRows};
 use crate::plan::Planned;
 use crate::rules::NewClient;
 
+/// The batch's owner users, as the database holds them after the upsert.
+#[derive(Default)]
+struct Owners {
+    /// email → user id.
+    ids: HashMap<String, i64>,
+    /// user id → the user's language (a lower account, maybe of an earlier batch, decides it).
+    languages: HashMap<i64, String>,
+    /// Users this batch created.
+    new_users: std::collections::HashSet<i64>,
+}
+
 /// What the first write of a batch produced.
 pub struct Written {
     /// legacy account id → new client id.
@@ -144,32 +155,45 @@ pub async fn write_new_accounts(
     // Owners last: a user shared with an account in a concurrent batch is locked from
     // this insert to our commit, so the shorter that stretch, the shorter the other waits.
     let o = rows::owners(new.iter().copied());
-    // `xmax <> 0`: the row existed and this batch's lower account took it over.
-    let taken_over: Vec<i64> = sqlx::query_scalar::<_, Option<i64>>(
+    // Returned: users inserted now (`xmax = 0`) and users this batch's lower account took
+    // over (`xmax <> 0`); an existing user the batch does not take over is not returned.
+    let upserted: Vec<(i64, String, String, bool)> = sqlx::query_as(
         "INSERT INTO billing.users (email, name, language, first_legacy_account_id)
          SELECT e, n, l, f FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[]) AS t(e, n, l, f)
          ON CONFLICT (email) DO UPDATE
            SET name = EXCLUDED.name, language = EXCLUDED.language, first_legacy_account_id = EXCLUDED.first_legacy_account_id
            WHERE billing.users.first_legacy_account_id > EXCLUDED.first_legacy_account_id
-         RETURNING CASE WHEN xmax <> 0 THEN id END",
+         RETURNING id, email, language, xmax = 0",
     )
     .bind(&o.email)
     .bind(&o.name)
     .bind(&o.language)
     .bind(&o.first_legacy_account_id)
     .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .flatten()
-    .collect();
-    let user_ids: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>(
-        "SELECT email, id FROM billing.users WHERE email = ANY($1)",
-    )
-    .bind(&o.email)
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .collect();
+    .await?;
+    let mut owners = Owners::default();
+    let mut taken_over = Vec::new();
+    for (id, email, language, inserted) in upserted {
+        if inserted {
+            owners.new_users.insert(id);
+        } else {
+            taken_over.push(id);
+        }
+        owners.ids.insert(email, id);
+        owners.languages.insert(id, language);
+    }
+    let existing: Vec<&String> = o.email.iter().filter(|e| !owners.ids.contains_key(*e)).collect();
+    if !existing.is_empty() {
+        let rows: Vec<(String, i64, String)> =
+            sqlx::query_as("SELECT email, id, language FROM billing.users WHERE email = ANY($1)")
+                .bind(&existing)
+                .fetch_all(&mut *tx)
+                .await?;
+        for (email, id, language) in rows {
+            owners.ids.insert(email, id);
+            owners.languages.insert(id, language);
+        }
+    }
     // A lower account may just have taken over a user an earlier batch created: its
     // still-pending owner emails follow the user's language, whatever order batches commit in.
     // Only taken-over users can need it, and most batches take over none.
@@ -182,6 +206,7 @@ pub async fn write_new_accounts(
         .execute(&mut *tx)
         .await?;
     }
+    let user_ids = &owners.ids;
 
     let (mut m_user, mut m_client, mut m_legacy) = (Vec::new(), Vec::new(), Vec::new());
     for n in &new {
@@ -200,7 +225,7 @@ pub async fn write_new_accounts(
     .execute(&mut *tx)
     .await?;
 
-    let emails = queue_emails(tx, &new, &user_ids, &clients, &invitation_ids).await?;
+    let emails = queue_emails(tx, &new, &owners, &clients, &invitation_ids).await?;
 
     Ok(Written {
         clients,
@@ -237,17 +262,26 @@ pub async fn insert_services(tx: &mut PgConnection, s: &ServiceRows) -> Result<u
     .bind(&s.currency)
     .execute(&mut *tx)
     .await?;
-    // Add-ons may have lower item ids (and so be inserted before) their parents.
-    sqlx::query(
-        "UPDATE billing.services child SET parent_id = parent.id
-         FROM unnest($1::int8[], $2::int8[]) AS t(item, parent_item)
-         JOIN billing.services parent ON parent.legacy_item_id = t.parent_item
-         WHERE child.legacy_item_id = t.item AND t.parent_item IS NOT NULL",
-    )
-    .bind(&s.legacy_item_id)
-    .bind(&s.legacy_parent_id)
-    .execute(&mut *tx)
-    .await?;
+    // Add-ons may have lower item ids (and so be inserted before) their parents. Only the
+    // add-ons are sent: binding every service made this a join over the whole batch.
+    let (children, parents): (Vec<i64>, Vec<i64>) = s
+        .legacy_item_id
+        .iter()
+        .zip(&s.legacy_parent_id)
+        .filter_map(|(item, parent)| Some((*item, (*parent)?)))
+        .unzip();
+    if !children.is_empty() {
+        sqlx::query(
+            "UPDATE billing.services child SET parent_id = parent.id
+             FROM unnest($1::int8[], $2::int8[]) AS t(item, parent_item)
+             JOIN billing.services parent ON parent.legacy_item_id = t.parent_item
+             WHERE child.legacy_item_id = t.item",
+        )
+        .bind(&children)
+        .bind(&parents)
+        .execute(&mut *tx)
+        .await?;
+    }
     Ok(s.len() as u64)
 }
 
@@ -256,27 +290,29 @@ pub async fn insert_services(tx: &mut PgConnection, s: &ServiceRows) -> Result<u
 async fn queue_emails(
     tx: &mut PgConnection,
     new: &[&NewClient],
-    user_ids: &HashMap<String, i64>,
+    owners: &Owners,
     clients: &HashMap<i64, i64>,
     invitations: &[(i64, i64, String, i64)],
 ) -> Result<u64, sqlx::Error> {
-    let owners: Vec<i64> = user_ids.values().copied().collect();
-    let welcomed: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>(
-        "SELECT user_id, status FROM migration.outbox WHERE kind = 'owner_welcome' AND user_id = ANY($1)",
-    )
-    .bind(&owners)
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .collect();
-    let languages: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>(
-        "SELECT id, language FROM billing.users WHERE id = ANY($1)",
-    )
-    .bind(&owners)
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .collect();
+    let (user_ids, languages) = (&owners.ids, &owners.languages);
+    // A user created by this batch has no email yet: only earlier users are looked up.
+    let earlier: Vec<i64> = user_ids
+        .values()
+        .copied()
+        .filter(|id| !owners.new_users.contains(id))
+        .collect();
+    let welcomed: HashMap<i64, String> = if earlier.is_empty() {
+        HashMap::new()
+    } else {
+        sqlx::query_as::<_, (i64, String)>(
+            "SELECT user_id, status FROM migration.outbox WHERE kind = 'owner_welcome' AND user_id = ANY($1)",
+        )
+        .bind(&earlier)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect()
+    };
 
     let (mut kind, mut key, mut to, mut lang, mut user, mut client, mut invitation) = (
         Vec::new(),
