@@ -132,42 +132,63 @@ pub const CHECKS: &[&str] = &[
 impl Canonical {
     /// The canonical rows of one check, joined.
     pub fn check_text(&self, check: &str) -> String {
+        let mut text = String::new();
+        self.write_check(check, &mut text)
+            .expect("writing to a String cannot fail");
+        text
+    }
+
+    /// Writes [`Canonical::check_text`] to `out`: `migrate` hashes it for every account
+    /// without building the text.
+    fn write_check(&self, check: &str, out: &mut impl std::fmt::Write) -> std::fmt::Result {
         match check {
-            "client" => self
-                .client
-                .as_ref()
-                .map(|c| c.to_string())
-                .unwrap_or_default(),
-            "owner" => lines(&self.owner),
-            "invitations" => self
-                .invitations
-                .iter()
-                .map(|(k, v)| format!("{k}: {v}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-            "payer" => lines(&self.payer),
-            "balance" => lines(&self.balance),
-            "services" => self
-                .services
-                .iter()
-                .map(|(k, v)| format!("{k}: {v}"))
-                .collect::<Vec<_>>()
-                .join("\n"),
-            _ => String::new(),
+            "client" => match &self.client {
+                Some(c) => write!(out, "{c}"),
+                None => Ok(()),
+            },
+            "owner" => lines(out, self.owner.iter().map(|r| (None::<i64>, r))),
+            "invitations" => lines(out, self.invitations.iter().map(|(k, v)| (Some(k), v))),
+            "payer" => lines(out, self.payer.iter().map(|r| (None::<i64>, r))),
+            "balance" => lines(out, self.balance.iter().map(|r| (None::<i64>, r))),
+            "services" => lines(out, self.services.iter().map(|(k, v)| (Some(k), v))),
+            _ => Ok(()),
         }
     }
 }
 
-fn lines<T: std::fmt::Display>(records: &[T]) -> String {
-    records
-        .iter()
-        .map(|r| r.to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+/// One record per line (`key: record` for keyed ones), no trailing newline.
+fn lines<K: std::fmt::Display, T: std::fmt::Display>(
+    out: &mut impl std::fmt::Write,
+    records: impl Iterator<Item = (Option<K>, T)>,
+) -> std::fmt::Result {
+    for (i, (key, record)) in records.enumerate() {
+        if i > 0 {
+            out.write_char('\n')?;
+        }
+        match key {
+            Some(k) => write!(out, "{k}: {record}")?,
+            None => write!(out, "{record}")?,
+        }
+    }
+    Ok(())
 }
 
-fn short_hash(bytes: &[u8]) -> String {
-    hex::encode(&Sha256::digest(bytes)[..12])
+/// Feeds formatted text straight into a SHA-256.
+struct HashWriter(Sha256);
+
+impl std::fmt::Write for HashWriter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// The first 12 bytes of the SHA-256 of one check's text, as hex.
+fn check_hash(want: &Canonical, check: &str) -> String {
+    let mut hasher = HashWriter(Sha256::new());
+    want.write_check(check, &mut hasher)
+        .expect("hashing cannot fail");
+    hex::encode(&hasher.0.finalize()[..12])
 }
 
 /// What `migrate` stores in `migration.accounts.fingerprint`: a digest of the whole legacy
@@ -183,10 +204,7 @@ pub fn fingerprint(p: &Planned, mappings: &Mappings, zone: Tz) -> String {
         crate::legacy::fingerprint::fingerprint(&p.account)
     )];
     for check in CHECKS {
-        parts.push(format!(
-            "{check}:{}",
-            short_hash(want.check_text(check).as_bytes())
-        ));
+        parts.push(format!("{check}:{}", check_hash(&want, check)));
     }
     parts.join(";")
 }
@@ -200,5 +218,53 @@ pub fn part<'a>(fingerprint: &'a str, name: &str) -> Option<&'a str> {
 
 /// The digest `fingerprint` would store for one check of `want`.
 pub fn check_digest(want: &Canonical, check: &str) -> String {
-    short_hash(want.check_text(check).as_bytes())
+    check_hash(want, check)
+}
+
+#[cfg(test)]
+mod tests {
+    use rust_decimal::Decimal;
+    use sha2::{Digest, Sha256};
+
+    use super::*;
+
+    /// `migrate` hashes each check while writing it; the digest must be the one of the text
+    /// `verify` compares (and that earlier versions stored): the first 12 bytes of its SHA-256.
+    #[test]
+    fn a_check_digest_is_the_hash_of_the_check_text() {
+        let owner = |email: &str| OwnerRecord {
+            email: email.into(),
+            permissions: vec!["billing".into(), "services".into()],
+            legacy_user_id: Some(7),
+        };
+        let invitation = |email: &str| InvitationRecord {
+            email: email.into(),
+            permissions: vec!["invoices".into()],
+        };
+        let want = Canonical {
+            client: Some(ClientRecord {
+                name: "Тест".into(),
+                currency: "UAH".into(),
+                registered_at: None,
+                vat_invoices_enabled: false,
+            }),
+            owner: vec![owner("a@b.ua"), owner("c@d.ua")],
+            invitations: [(3, invitation("e@f.ua")), (9, invitation("g@h.ua"))].into(),
+            balance: vec![BalanceRecord {
+                amount: Decimal::new(-1250, 2),
+                currency: "UAH".into(),
+            }],
+            ..Canonical::default()
+        };
+        for check in CHECKS {
+            let text = want.check_text(check);
+            let full = hex::encode(Sha256::digest(text.as_bytes()));
+            assert_eq!(check_digest(&want, check), full[..24], "{check}: {text:?}");
+        }
+        assert_eq!(
+            want.check_text("invitations"),
+            "3: e@f.ua|invoices\n9: g@h.ua|invoices"
+        );
+        assert_eq!(want.check_text("payer"), "");
+    }
 }
