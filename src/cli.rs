@@ -62,9 +62,9 @@ pub enum CliCommand {
         /// Accounts per batch (one transaction each).
         #[arg(long, default_value_t = 1000, value_name = "N")]
         batch_size: usize,
-        /// Batches written in parallel.
-        #[arg(long, default_value_t = 2, value_name = "N")]
-        workers: usize,
+        /// Batches written in parallel [default: 3, fewer if the target has fewer free connections].
+        #[arg(long, value_name = "N")]
+        workers: Option<usize>,
     },
     /// What has been migrated, held, queued, sent and failed; the last runs.
     Status,
@@ -236,7 +236,7 @@ impl Cli {
                 batch_size,
                 workers,
             } => {
-                if batch_size == 0 || workers == 0 {
+                if batch_size == 0 || workers == Some(0) {
                     return Err(Fatal::Usage(
                         "--batch-size and --workers must be at least 1".into(),
                     ));

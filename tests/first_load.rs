@@ -49,12 +49,24 @@ async fn a_first_load_ends_with_the_schema_setup_created_and_a_rerun_takes_the_n
     );
     assert_eq!(schema_objects(&dbs).await, fresh, "after the first load");
     assert!(deferred_names(&dbs).await.is_empty());
+    // Without --workers the run chooses, and says how many and why.
+    assert!(
+        text(&out).contains(" workers (chosen: ")
+            && text(&out).contains(" free connections on the target)"),
+        "{}",
+        text(&out)
+    );
 
     // The target now holds accounts: a re-run defers nothing and changes nothing.
     let before = snapshot(&mut dbs.pg().await).await;
-    let out = dbs.billmigrate(&["migrate", "--quiet"]);
+    let out = dbs.billmigrate(&["migrate", "--quiet", "--workers", "2"]);
     assert!(code(&out) <= 1, "{}", text(&out));
     assert!(!text(&out).contains("first load"), "{}", text(&out));
+    assert!(
+        text(&out).contains(", 2 workers (--workers)"),
+        "{}",
+        text(&out)
+    );
     assert_eq!(schema_objects(&dbs).await, fresh, "after a re-run");
     assert_same(&before, &snapshot(&mut dbs.pg().await).await, "a re-run");
 }

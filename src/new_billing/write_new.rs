@@ -182,7 +182,11 @@ pub async fn write_new_accounts(
         owners.ids.insert(email, id);
         owners.languages.insert(id, language);
     }
-    let existing: Vec<&String> = o.email.iter().filter(|e| !owners.ids.contains_key(*e)).collect();
+    let existing: Vec<&String> = o
+        .email
+        .iter()
+        .filter(|e| !owners.ids.contains_key(*e))
+        .collect();
     if !existing.is_empty() {
         let rows: Vec<(String, i64, String)> =
             sqlx::query_as("SELECT email, id, language FROM billing.users WHERE email = ANY($1)")
