@@ -1,7 +1,9 @@
 //! The new billing database (PostgreSQL): connecting, and the versioned schema.
 
+pub mod bulk;
 pub mod canonical;
 pub mod context;
+pub mod copy;
 pub mod first_load;
 pub mod partners;
 pub mod records;

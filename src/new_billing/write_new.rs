@@ -1,14 +1,17 @@
 //! The first write of an account: client, owner user and membership, invitations, payer,
 //! opening balance, services, outbox rows and the `migration.accounts` row — each as one
-//! bulk statement for the whole batch.
+//! bulk statement for the whole batch (a `COPY` where no existing row can be met, see
+//! [`super::bulk`]). Client and invitation ids are reserved up front, so children name their
+//! parents without a round trip per table.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use sqlx::PgConnection;
 
+use super::bulk;
 use super::canonical;
 use super::context::WriteContext;
-use super::rows::{self, ServiceRows};
+use super::rows;
 use crate::plan::Planned;
 use crate::rules::NewClient;
 
@@ -20,7 +23,7 @@ struct Owners {
     /// user id → the user's language (a lower account, maybe of an earlier batch, decides it).
     languages: HashMap<i64, String>,
     /// Users this batch created.
-    new_users: std::collections::HashSet<i64>,
+    new_users: HashSet<i64>,
 }
 
 /// What the first write of a batch produced.
@@ -31,126 +34,71 @@ pub struct Written {
     pub emails: u64,
 }
 
+/// Writes `fresh` (accounts in id order that no earlier run migrated); `held_before` names
+/// those an earlier run held.
 pub async fn write_new_accounts(
     tx: &mut PgConnection,
     fresh: &[(&Planned, &NewClient)],
+    held_before: &HashSet<i64>,
     ctx: &WriteContext,
 ) -> Result<Written, sqlx::Error> {
     let new: Vec<&NewClient> = fresh.iter().map(|(_, new)| *new).collect();
     let c = rows::clients(new.iter().copied(), ctx.zone);
-    let clients: HashMap<i64, i64> = sqlx::query_as::<_, (i64, i64)>(
-        "INSERT INTO billing.clients (legacy_account_id, name, currency, registered_at, vat_invoices_enabled)
-         SELECT a, n, c, r, false FROM unnest($1::int8[], $2::text[], $3::text[], $4::timestamptz[]) AS t(a, n, c, r)
-         RETURNING legacy_account_id, id",
-    )
-    .bind(&c.legacy_account_id)
-    .bind(&c.name)
-    .bind(&c.currency)
-    .bind(&c.registered_at)
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .collect();
+    let client_ids = bulk::reserve_ids(tx, "billing.clients", new.len()).await?;
+    bulk::clients(tx, &client_ids, &c).await?;
+    let clients: HashMap<i64, i64> = c
+        .legacy_account_id
+        .iter()
+        .copied()
+        .zip(client_ids.iter().copied())
+        .collect();
     let client_of = |account: i64| clients[&account];
 
     let inv = rows::invitations(new.iter().copied(), client_of);
-    let invitation_ids: Vec<(i64, i64, String, i64)> = sqlx::query_as(
-        "INSERT INTO billing.invitations (client_id, email, permissions, legacy_user_id)
-         SELECT c, e, CASE WHEN f THEN $5::text[] ELSE $6::text[] END, l
-         FROM unnest($1::int8[], $2::text[], $3::int8[], $4::bool[]) AS t(c, e, l, f)
-         RETURNING id, client_id, email, legacy_user_id",
-    )
-    .bind(&inv.client_id)
-    .bind(&inv.email)
-    .bind(&inv.legacy_user_id)
-    .bind(&inv.full)
-    .bind(&ctx.mappings.full_permissions)
-    .bind(&ctx.mappings.invoices_only_permissions)
-    .fetch_all(&mut *tx)
-    .await?;
+    let ids = bulk::reserve_ids(tx, "billing.invitations", inv.email.len()).await?;
+    let (full, invoices_only) = (
+        &ctx.mappings.full_permissions,
+        &ctx.mappings.invoices_only_permissions,
+    );
+    bulk::invitations(tx, &ids, &inv, full, invoices_only).await?;
+    let invitation_ids: Vec<(i64, i64, String, i64)> = (0..ids.len())
+        .map(|i| {
+            (
+                ids[i],
+                inv.client_id[i],
+                inv.email[i].clone(),
+                inv.legacy_user_id[i],
+            )
+        })
+        .collect();
 
-    let pay = rows::payers(new.iter().copied(), client_of);
-    sqlx::query(
-        "INSERT INTO billing.payers (client_id, legacy_profile_id, kind, name, person, email, phone, country, postcode, city, address, vat_number, vat_payer)
-         SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bool[])",
-    )
-    .bind(&pay.client_id)
-    .bind(&pay.legacy_profile_id)
-    .bind(&pay.kind)
-    .bind(&pay.name)
-    .bind(&pay.person)
-    .bind(&pay.email)
-    .bind(&pay.phone)
-    .bind(&pay.country)
-    .bind(&pay.postcode)
-    .bind(&pay.city)
-    .bind(&pay.address)
-    .bind(&pay.vat_number)
-    .bind(&pay.vat_payer)
-    .execute(&mut *tx)
-    .await?;
+    bulk::payers(tx, &rows::payers(new.iter().copied(), client_of)).await?;
 
-    let (mut l_client, mut l_amount, mut l_currency, mut l_memo) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for n in &new {
-        let Some(amount) = n.opening_balance else {
-            continue;
-        };
-        l_client.push(client_of(n.legacy_account_id));
-        l_amount.push(amount);
-        l_currency.push(n.currency.clone());
-        l_memo.push(format!(
-            "Opening balance moved from the old billing, account {}",
-            n.legacy_account_id
-        ));
-    }
-    sqlx::query(
-        "INSERT INTO billing.ledger_entries (client_id, kind, amount, currency, memo)
-         SELECT c, 'opening_balance', a, cur, m FROM unnest($1::int8[], $2::numeric[], $3::text[], $4::text[]) AS t(c, a, cur, m)",
-    )
-    .bind(&l_client)
-    .bind(&l_amount)
-    .bind(&l_currency)
-    .bind(&l_memo)
-    .execute(&mut *tx)
-    .await?;
+    let balances: Vec<(i64, rust_decimal::Decimal, String, String)> = new
+        .iter()
+        .filter_map(|n| {
+            let amount = n.opening_balance?;
+            Some((
+                client_of(n.legacy_account_id),
+                amount,
+                n.currency.clone(),
+                format!(
+                    "Opening balance moved from the old billing, account {}",
+                    n.legacy_account_id
+                ),
+            ))
+        })
+        .collect();
+    bulk::opening_balances(tx, &balances).await?;
 
     let services = rows::services(
         new.iter().map(|n| (*n, client_of(n.legacy_account_id))),
         |_, category| ctx.categories.contains(category),
         ctx.zone,
     );
-    let service_count = insert_services(tx, &services).await?;
+    let service_count = bulk::services(tx, &services).await?;
 
-    let ids: Vec<i64> = fresh.iter().map(|(p, _)| p.account.id).collect();
-    let client_list: Vec<i64> = ids.iter().map(|a| clients[a]).collect();
-    let reasons: Vec<String> = fresh
-        .iter()
-        .map(|(p, _)| p.decision.reason_codes().join(","))
-        .collect();
-    let prints: Vec<String> = fresh
-        .iter()
-        .map(|(p, _)| canonical::fingerprint(p, &ctx.mappings, ctx.zone))
-        .collect();
-    let categories: Vec<String> = ctx.categories.iter().cloned().collect();
-    sqlx::query(
-        "INSERT INTO migration.accounts (legacy_account_id, status, client_id, reasons, categories, run_id, fingerprint)
-         SELECT a, 'migrated', c, string_to_array(r, ','), $5::text[], $6, f
-         FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[]) AS t(a, c, r, f)
-         ON CONFLICT (legacy_account_id) DO UPDATE
-           SET status = 'migrated', client_id = EXCLUDED.client_id, reasons = EXCLUDED.reasons,
-               categories = EXCLUDED.categories, run_id = EXCLUDED.run_id, migrated_at = now(),
-               fingerprint = EXCLUDED.fingerprint
-           WHERE migration.accounts.status = 'held'",
-    )
-    .bind(&ids)
-    .bind(&client_list)
-    .bind(&reasons)
-    .bind(&prints)
-    .bind(&categories)
-    .bind(ctx.run_id)
-    .execute(&mut *tx)
-    .await?;
+    record_migrated(tx, fresh, held_before, &clients, ctx).await?;
 
     // Owners last: a user shared with an account in a concurrent batch is locked from
     // this insert to our commit, so the shorter that stretch, the shorter the other waits.
@@ -212,22 +160,17 @@ pub async fn write_new_accounts(
     }
     let user_ids = &owners.ids;
 
-    let (mut m_user, mut m_client, mut m_legacy) = (Vec::new(), Vec::new(), Vec::new());
-    for n in &new {
-        m_user.push(user_ids[&n.owner.email]);
-        m_client.push(client_of(n.legacy_account_id));
-        m_legacy.push(n.owner.legacy_user_id);
-    }
-    sqlx::query(
-        "INSERT INTO billing.memberships (user_id, client_id, role, permissions, legacy_user_id)
-         SELECT u, c, 'owner', $4::text[], l FROM unnest($1::int8[], $2::int8[], $3::int8[]) AS t(u, c, l)",
-    )
-    .bind(&m_user)
-    .bind(&m_client)
-    .bind(&m_legacy)
-    .bind(&ctx.mappings.full_permissions)
-    .execute(&mut *tx)
-    .await?;
+    let members: Vec<(i64, i64, i64)> = new
+        .iter()
+        .map(|n| {
+            (
+                user_ids[&n.owner.email],
+                client_of(n.legacy_account_id),
+                n.owner.legacy_user_id,
+            )
+        })
+        .collect();
+    bulk::owner_memberships(tx, &members, full).await?;
 
     let emails = queue_emails(tx, &new, &owners, &clients, &invitation_ids).await?;
 
@@ -238,55 +181,66 @@ pub async fn write_new_accounts(
     })
 }
 
-/// Inserts services (any accounts), then links add-ons to their parents by legacy id.
-pub async fn insert_services(tx: &mut PgConnection, s: &ServiceRows) -> Result<u64, sqlx::Error> {
-    if s.is_empty() {
-        return Ok(0);
-    }
-    sqlx::query(
-        "INSERT INTO billing.services (client_id, legacy_item_id, category, priority, seq, product_code, label, domain, status,
-                                       opened_at, expires_at, period_months, auto_renew_months, price, currency)
-         SELECT * FROM unnest($1::int8[], $2::int8[], $3::text[], $4::int2[], $5::int4[], $6::text[], $7::text[], $8::text[],
-                              $9::text[], $10::timestamptz[], $11::date[], $12::int4[], $13::int4[], $14::numeric[], $15::text[])",
-    )
-    .bind(&s.client_id)
-    .bind(&s.legacy_item_id)
-    .bind(&s.category)
-    .bind(&s.priority)
-    .bind(&s.seq)
-    .bind(&s.product_code)
-    .bind(&s.label)
-    .bind(&s.domain)
-    .bind(&s.status)
-    .bind(&s.opened_at)
-    .bind(&s.expires_at)
-    .bind(&s.period_months)
-    .bind(&s.auto_renew_months)
-    .bind(&s.price)
-    .bind(&s.currency)
-    .execute(&mut *tx)
-    .await?;
-    // Add-ons may have lower item ids (and so be inserted before) their parents. Only the
-    // add-ons are sent: binding every service made this a join over the whole batch.
-    let (children, parents): (Vec<i64>, Vec<i64>) = s
-        .legacy_item_id
+/// The `migration.accounts` rows of the accounts migrated now: copied for accounts no
+/// earlier run recorded, upserted over the `held` rows of accounts an earlier run held.
+async fn record_migrated(
+    tx: &mut PgConnection,
+    fresh: &[(&Planned, &NewClient)],
+    held_before: &HashSet<i64>,
+    clients: &HashMap<i64, i64>,
+    ctx: &WriteContext,
+) -> Result<(), sqlx::Error> {
+    let prints: Vec<String> = fresh
         .iter()
-        .zip(&s.legacy_parent_id)
-        .filter_map(|(item, parent)| Some((*item, (*parent)?)))
-        .unzip();
-    if !children.is_empty() {
-        sqlx::query(
-            "UPDATE billing.services child SET parent_id = parent.id
-             FROM unnest($1::int8[], $2::int8[]) AS t(item, parent_item)
-             JOIN billing.services parent ON parent.legacy_item_id = t.parent_item
-             WHERE child.legacy_item_id = t.item",
-        )
-        .bind(&children)
-        .bind(&parents)
-        .execute(&mut *tx)
-        .await?;
+        .map(|(p, _)| canonical::fingerprint(p, &ctx.mappings, ctx.zone))
+        .collect();
+    let categories: Vec<String> = ctx.categories.iter().cloned().collect();
+    let (mut first, mut again) = (Vec::new(), Vec::new());
+    for ((p, _), print) in fresh.iter().zip(&prints) {
+        let row = bulk::MigratedAccount {
+            legacy_account_id: p.account.id,
+            client_id: clients[&p.account.id],
+            reasons: p
+                .decision
+                .reason_codes()
+                .iter()
+                .map(|r| r.to_string())
+                .collect(),
+            fingerprint: print,
+        };
+        if held_before.contains(&p.account.id) {
+            again.push(row);
+        } else {
+            first.push(row);
+        }
     }
-    Ok(s.len() as u64)
+    bulk::migrated_accounts(tx, &first, &categories, ctx.run_id).await?;
+    if again.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = again.iter().map(|a| a.legacy_account_id).collect();
+    let client_list: Vec<i64> = again.iter().map(|a| a.client_id).collect();
+    let reasons: Vec<String> = again.iter().map(|a| a.reasons.join(",")).collect();
+    let prints: Vec<&str> = again.iter().map(|a| a.fingerprint).collect();
+    sqlx::query(
+        "INSERT INTO migration.accounts (legacy_account_id, status, client_id, reasons, categories, run_id, fingerprint)
+         SELECT a, 'migrated', c, string_to_array(r, ','), $5::text[], $6, f
+         FROM unnest($1::int8[], $2::int8[], $3::text[], $4::text[]) AS t(a, c, r, f)
+         ON CONFLICT (legacy_account_id) DO UPDATE
+           SET status = 'migrated', client_id = EXCLUDED.client_id, reasons = EXCLUDED.reasons,
+               categories = EXCLUDED.categories, run_id = EXCLUDED.run_id, migrated_at = now(),
+               fingerprint = EXCLUDED.fingerprint
+           WHERE migration.accounts.status = 'held'",
+    )
+    .bind(&ids)
+    .bind(&client_list)
+    .bind(&reasons)
+    .bind(&prints)
+    .bind(&categories)
+    .bind(ctx.run_id)
+    .execute(tx)
+    .await?;
+    Ok(())
 }
 
 /// R7 outbox rows: a welcome per new owner user, "another account added" for owners whose

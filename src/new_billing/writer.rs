@@ -3,7 +3,7 @@
 //! accounts, later phases' services and held accounts with one bulk statement per table,
 //! and checks conservation of money before the caller commits.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
@@ -80,7 +80,12 @@ pub async fn write_batch(
     }
 
     if !fresh.is_empty() {
-        let written = super::write_new::write_new_accounts(tx, &fresh, ctx).await?;
+        let held_before: HashSet<i64> = existing
+            .iter()
+            .filter(|(_, e)| e.status == "held")
+            .map(|(id, _)| *id)
+            .collect();
+        let written = super::write_new::write_new_accounts(tx, &fresh, &held_before, ctx).await?;
         counts.migrated += fresh.len() as u64;
         counts.services += written.services;
         counts.emails += written.emails;
@@ -148,7 +153,7 @@ async fn add_phase_services(
         |account, category| wanted[&account].iter().any(|c| c == category),
         ctx.zone,
     );
-    let n = super::write_new::insert_services(tx, &services).await?;
+    let n = super::bulk::services(tx, &services).await?;
     let ids: Vec<i64> = phase
         .iter()
         .map(|(new, ..)| new.legacy_account_id)

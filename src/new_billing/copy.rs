@@ -1,0 +1,132 @@
+//! Rows for one table in PostgreSQL's binary `COPY` format, sent inside the batch's
+//! transaction. Each value is encoded by sqlx's own `Encode` (the same bytes a bound
+//! parameter would carry), so no type is encoded twice in this code base. `COPY` skips the
+//! parsing of parameter arrays and the executor's per-row projection that `INSERT … SELECT
+//! FROM unnest` pays: 150,000 service rows load in 0.56 s instead of 0.80 s (docs/performance.md).
+
+use sqlx::PgConnection;
+use sqlx::encode::{Encode, IsNull};
+use sqlx::postgres::{PgArgumentBuffer, Postgres};
+
+/// The binary COPY signature, flags and header extension length.
+const HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
+
+/// One table's rows, in the order they will be sent.
+pub struct CopyRows {
+    statement: &'static str,
+    columns: i16,
+    buf: PgArgumentBuffer,
+    rows: u64,
+    in_row: i16,
+}
+
+impl CopyRows {
+    /// Rows for `COPY table (columns…) FROM STDIN (FORMAT binary)`; `columns` is how many
+    /// columns the statement names.
+    pub fn new(statement: &'static str, columns: i16) -> CopyRows {
+        let mut buf = PgArgumentBuffer::default();
+        buf.extend_from_slice(HEADER);
+        CopyRows {
+            statement,
+            columns,
+            buf,
+            rows: 0,
+            in_row: columns,
+        }
+    }
+
+    /// Starts the next row; its values follow with [`CopyRows::value`].
+    pub fn row(&mut self) -> &mut Self {
+        assert_eq!(
+            self.in_row, self.columns,
+            "a COPY row got the wrong number of values"
+        );
+        self.buf.extend_from_slice(&self.columns.to_be_bytes());
+        self.rows += 1;
+        self.in_row = 0;
+        self
+    }
+
+    /// Appends one value of the current row (`None` is SQL NULL).
+    pub fn value<'q, T: Encode<'q, Postgres>>(
+        &mut self,
+        value: &T,
+    ) -> Result<&mut Self, sqlx::Error> {
+        let at = self.buf.len();
+        self.buf.extend_from_slice(&[0; 4]);
+        match value
+            .encode_by_ref(&mut self.buf)
+            .map_err(sqlx::Error::Encode)?
+        {
+            IsNull::Yes => {
+                self.buf.truncate(at);
+                self.buf.extend_from_slice(&(-1i32).to_be_bytes());
+            }
+            IsNull::No => {
+                let len = i32::try_from(self.buf.len() - at - 4)
+                    .map_err(|_| sqlx::Error::Encode("a value of over 2 GiB".into()))?;
+                self.buf[at..at + 4].copy_from_slice(&len.to_be_bytes());
+            }
+        }
+        self.in_row += 1;
+        Ok(self)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Sends the rows with one `COPY` and returns how many the server stored.
+    pub async fn send(mut self, tx: &mut PgConnection) -> Result<u64, sqlx::Error> {
+        if self.rows == 0 {
+            return Ok(0);
+        }
+        assert_eq!(
+            self.in_row, self.columns,
+            "a COPY row got the wrong number of values"
+        );
+        self.buf.extend_from_slice(&(-1i16).to_be_bytes());
+        let mut copy = tx.copy_in_raw(self.statement).await?;
+        if let Err(e) = copy.send(self.buf.as_slice()).await {
+            let _ = copy.abort("sending the rows failed").await;
+            return Err(e);
+        }
+        copy.finish().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The layout PostgreSQL's binary COPY reader expects: field count, then each field's
+    /// length (-1 for NULL) and bytes; the trailer is a field count of -1.
+    #[test]
+    fn rows_are_laid_out_as_binary_copy_expects() {
+        let mut rows = CopyRows::new("COPY t (a, b, c) FROM STDIN (FORMAT binary)", 3);
+        rows.row()
+            .value(&7i64)
+            .unwrap()
+            .value(&Some("ab".to_owned()))
+            .unwrap()
+            .value(&None::<i32>)
+            .unwrap();
+        let mut want = HEADER.to_vec();
+        want.extend_from_slice(&3i16.to_be_bytes());
+        want.extend_from_slice(&8i32.to_be_bytes());
+        want.extend_from_slice(&7i64.to_be_bytes());
+        want.extend_from_slice(&2i32.to_be_bytes());
+        want.extend_from_slice(b"ab");
+        want.extend_from_slice(&(-1i32).to_be_bytes());
+        assert_eq!(rows.buf.as_slice(), want.as_slice());
+        assert_eq!(HEADER.len(), 19);
+    }
+
+    #[test]
+    #[should_panic(expected = "wrong number of values")]
+    fn a_short_row_is_a_bug_caught_at_once() {
+        let mut rows = CopyRows::new("COPY t (a, b) FROM STDIN (FORMAT binary)", 2);
+        rows.row().value(&1i64).unwrap();
+        rows.row();
+    }
+}
