@@ -1,7 +1,8 @@
 //! One binary `COPY` per table for the rows a batch inserts outright (clients, invitations,
 //! payers, opening balances, services, memberships, new `migration.accounts` rows), from
 //! the column structs of [`super::rows`]. Rows that may meet an existing row — owner users,
-//! outbox emails, accounts held by an earlier run — keep their `INSERT … ON CONFLICT`.
+//! outbox emails that an earlier run could have queued, accounts held by an earlier run —
+//! keep their `INSERT … ON CONFLICT`.
 
 use rust_decimal::Decimal;
 use sqlx::PgConnection;
@@ -218,4 +219,34 @@ pub async fn services(tx: &mut PgConnection, s: &ServiceRows) -> Result<u64, sql
         .await?;
     }
     Ok(written)
+}
+
+/// One email queued in `migration.outbox`.
+pub struct QueuedEmail {
+    pub kind: &'static str,
+    pub dedupe_key: String,
+    pub to_email: String,
+    pub language: String,
+    pub user_id: Option<i64>,
+    pub client_id: Option<i64>,
+    pub invitation_id: Option<i64>,
+}
+
+/// Emails whose dedupe keys no existing row can hold.
+pub async fn outbox(tx: &mut PgConnection, emails: &[QueuedEmail]) -> Result<u64, sqlx::Error> {
+    let mut rows = CopyRows::new(
+        "COPY migration.outbox (kind, dedupe_key, to_email, language, user_id, client_id, invitation_id) FROM STDIN (FORMAT binary)",
+        7,
+    );
+    for e in emails {
+        rows.row()
+            .value(&e.kind)?
+            .value(&e.dedupe_key)?
+            .value(&e.to_email)?
+            .value(&e.language)?
+            .value(&e.user_id)?
+            .value(&e.client_id)?
+            .value(&e.invitation_id)?;
+    }
+    rows.send(tx).await
 }

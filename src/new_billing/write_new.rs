@@ -272,21 +272,16 @@ async fn queue_emails(
         .collect()
     };
 
-    let (mut kind, mut key, mut to, mut lang, mut user, mut client, mut invitation) = (
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::<Option<i64>>::new(),
-        Vec::<Option<i64>>::new(),
-    );
-    let mut welcomed_now = std::collections::HashSet::new();
+    // Rows whose dedupe key no other row can hold (a welcome of a user this batch created,
+    // a notice naming a client this batch created) are copied; the rest keep the upsert's
+    // guard against a row an earlier run or a concurrent batch wrote.
+    let (mut certain, mut guarded) = (Vec::new(), Vec::new());
+    let mut welcomed_now = HashSet::new();
     for n in new {
         let email = n.owner.email.clone();
         let user_id = user_ids[&email];
         let client_id = clients[&n.legacy_account_id];
-        let (k, dedupe, c) = match welcomed.get(&user_id).map(String::as_str) {
+        let (kind, dedupe_key, client) = match welcomed.get(&user_id).map(String::as_str) {
             // The welcome is per user and lists every client at send time: it names no
             // client, so it does not depend on which of the user's accounts committed first.
             None if welcomed_now.insert(user_id) => {
@@ -300,20 +295,25 @@ async fn queue_emails(
                 Some(client_id),
             ),
         };
-        kind.push(k.to_owned());
-        key.push(dedupe);
-        to.push(email);
-        // The user's language as the database holds it now: a lower account in this or an
-        // earlier batch decides it (R7.1), not necessarily this one.
-        lang.push(
-            languages
+        let row = bulk::QueuedEmail {
+            kind,
+            dedupe_key,
+            to_email: email,
+            // The user's language as the database holds it now: a lower account in this or
+            // an earlier batch decides it (R7.1), not necessarily this one.
+            language: languages
                 .get(&user_id)
                 .cloned()
                 .unwrap_or_else(|| n.owner.language.as_str().to_owned()),
-        );
-        user.push(Some(user_id));
-        client.push(c);
-        invitation.push(None);
+            user_id: Some(user_id),
+            client_id: client,
+            invitation_id: None,
+        };
+        if owners.new_users.contains(&user_id) || client.is_some() {
+            certain.push(row);
+        } else {
+            guarded.push(row);
+        }
     }
     let invitee_language: HashMap<i64, &'static str> = new
         .iter()
@@ -321,28 +321,37 @@ async fn queue_emails(
         .map(|i| (i.legacy_user_id, i.language.as_str()))
         .collect();
     for (id, client_id, email, legacy_user_id) in invitations {
-        kind.push("invitation".to_owned());
-        key.push(format!("invitation:{legacy_user_id}"));
-        to.push(email.clone());
-        // Every row RETURNING gave back is one of this batch's invitations.
-        lang.push(invitee_language[legacy_user_id].to_owned());
-        user.push(None);
-        client.push(Some(*client_id));
-        invitation.push(Some(*id));
+        guarded.push(bulk::QueuedEmail {
+            kind: "invitation",
+            dedupe_key: format!("invitation:{legacy_user_id}"),
+            to_email: email.clone(),
+            // Every invitation here is one of this batch's.
+            language: invitee_language[legacy_user_id].to_owned(),
+            user_id: None,
+            client_id: Some(*client_id),
+            invitation_id: Some(*id),
+        });
     }
+    let copied = bulk::outbox(tx, &certain).await?;
+    if guarded.is_empty() {
+        return Ok(copied);
+    }
+    let column = |f: fn(&bulk::QueuedEmail) -> String| guarded.iter().map(f).collect::<Vec<_>>();
+    let id_column =
+        |f: fn(&bulk::QueuedEmail) -> Option<i64>| guarded.iter().map(f).collect::<Vec<_>>();
     let done = sqlx::query(
         "INSERT INTO migration.outbox (kind, dedupe_key, to_email, language, user_id, client_id, invitation_id)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int8[], $6::int8[], $7::int8[])
          ON CONFLICT (dedupe_key) DO NOTHING",
     )
-    .bind(&kind)
-    .bind(&key)
-    .bind(&to)
-    .bind(&lang)
-    .bind(&user)
-    .bind(&client)
-    .bind(&invitation)
+    .bind(column(|e| e.kind.to_owned()))
+    .bind(column(|e| e.dedupe_key.clone()))
+    .bind(column(|e| e.to_email.clone()))
+    .bind(column(|e| e.language.clone()))
+    .bind(id_column(|e| e.user_id))
+    .bind(id_column(|e| e.client_id))
+    .bind(id_column(|e| e.invitation_id))
     .execute(&mut *tx)
     .await?;
-    Ok(done.rows_affected())
+    Ok(copied + done.rows_affected())
 }
