@@ -316,8 +316,9 @@ pub async fn run(
             }),
             Err(e) => {
                 let e = anyhow::Error::new(e);
+                // The run's own failure is the news; the rebuild's comes after it.
                 failure = Some(match failure {
-                    Some(f) => f.context(format!("{e:#}")),
+                    Some(f) => anyhow::anyhow!("{f:#}\nalso: {e:#}"),
                     None => e,
                 });
                 None
