@@ -115,6 +115,16 @@ async fn a_first_load_killed_mid_run_is_built_back_by_the_next_run() {
         fresh,
         "the killed load left them dropped"
     );
+    // The killed run's row still says `running`; its backend is gone, and status says what
+    // is left and what will build it back.
+    let status = dbs.billmigrate(&["status"]);
+    assert!(
+        text(&status).contains(
+            "a first load was cut short before it built back 21 foreign keys and indexes"
+        ),
+        "{}",
+        text(&status)
+    );
 
     let out = dbs.billmigrate(&["migrate", "--quiet"]);
     assert!(code(&out) <= 1, "{}", text(&out));

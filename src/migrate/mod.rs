@@ -190,13 +190,16 @@ pub async fn run(
     let pool = crate::new_billing::open(&settings.target_url, most as u32 + 2).await?;
     let (workers, workers_why) = match opts.workers {
         Some(n) => (n.max(1), "--workers".to_owned()),
-        None => choose_workers(&pool)
+        None => retry::retrying(|| choose_workers(&pool), retry::is_transient_db)
             .await
             .context("counting the target's free connections")?,
     };
     let source = LegacySource::connect(settings, 2).await?;
     let args = serde_json::to_value(&opts)?;
     let started = std::time::Instant::now();
+    // Counted before the first load may drop anything: from that drop to the rebuild
+    // below, nothing returns early.
+    let total = source.count(&opts.scope).await?;
     let (run, recovered) = Run::start(&pool, "migrate", args)
         .await
         .context("recording the run")?;
@@ -223,7 +226,6 @@ pub async fn run(
         default_language: settings.default_language,
     });
 
-    let total = source.count(&opts.scope).await?;
     // Counted by the writers as batches commit (or their accounts are held), so the bar
     // never runs ahead of what is really in the target.
     let progress = Progress::new(mode, "migrate", total);

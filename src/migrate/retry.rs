@@ -156,6 +156,12 @@ pub async fn write_batch_reliably(
                         ));
                         let mut conn = pool.acquire().await?;
                         let mut tx = conn.begin().await?;
+                        // The account's lock, as every batch takes it: a concurrent run's
+                        // write of this account never meets this row half-way.
+                        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
                         record_held_reasons(&mut tx, &[id], &[reason.to_owned()], ctx.run_id)
                             .await?;
                         tx.commit().await?;

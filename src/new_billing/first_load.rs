@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 
 use sqlx::{Connection, PgConnection, PgPool};
 
-/// Serialises deferring and rebuilding between concurrent runs.
-const LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext('billmigrate.first_load'))";
+/// Serialises deferring and rebuilding between concurrent runs. The two-key form: its key
+/// space is apart from the per-account locks' single keys.
+const LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext('billmigrate'), hashtext('first_load'))";
 
 /// The tables `migrate` writes; their foreign keys and non-unique indexes are deferred.
 const WRITTEN: &[&str] = &[
@@ -50,6 +51,30 @@ pub async fn defer_if_empty(pool: &PgPool, run_id: i64) -> Result<Option<Deferre
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
     sqlx::query(LOCK).execute(&mut *tx).await?;
+    // Names in the catalog's text below come out schema-qualified whatever the role's
+    // search_path, so what is stored rebuilds in any session.
+    sqlx::query("SET LOCAL search_path = pg_catalog")
+        .execute(&mut *tx)
+        .await?;
+    // A retry after a commit whose reply was lost: this run's deferral already happened.
+    let already: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT kind, count(*) FROM migration.deferred_ddl WHERE run_id = $1 GROUP BY kind",
+    )
+    .bind(run_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    if !already.is_empty() {
+        let count = |k: &str| {
+            already
+                .iter()
+                .find(|(kind, _)| kind == k)
+                .map_or(0, |(_, n)| *n)
+        };
+        return Ok(Some(Deferred {
+            foreign_keys: count("foreign_key") as u64,
+            indexes: count("index") as u64,
+        }));
+    }
     let empty: bool = sqlx::query_scalar(
         "SELECT NOT EXISTS (SELECT 1 FROM migration.accounts)
             AND NOT EXISTS (SELECT 1 FROM billing.clients)
@@ -71,13 +96,13 @@ pub async fn defer_if_empty(pool: &PgPool, run_id: i64) -> Result<Option<Deferre
                 format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.conrelid::regclass, c.conname, pg_get_constraintdef(c.oid)),
                 format('ALTER TABLE %s DROP CONSTRAINT %I', c.conrelid::regclass, c.conname)
          FROM pg_constraint c
-         WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY($1)
+         WHERE c.contype = 'f' AND c.conrelid = ANY($1::regclass[])
          UNION ALL
          SELECT i.indexrelid::regclass::text, 'index', pg_get_indexdef(i.indexrelid),
                 format('DROP INDEX %s', i.indexrelid::regclass)
          FROM pg_index i
-         WHERE i.indrelid::regclass::text = ANY($1) AND NOT i.indisunique AND NOT i.indisprimary
-           AND NOT i.indexrelid::regclass::text = ANY($2)
+         WHERE i.indrelid = ANY($1::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary
+           AND NOT i.indexrelid = ANY($2::regclass[])
          ORDER BY 2, 1",
     )
     .bind(&tables)

@@ -50,8 +50,8 @@ pub struct Status {
     pub out_of_scope: BTreeMap<String, i64>,
     pub outbox: BTreeMap<String, i64>,
     pub runs: Vec<RunRow>,
-    /// Foreign keys and indexes a first load deferred and has not built back yet (a load
-    /// still running, or one that was killed).
+    /// Foreign keys and indexes a first load that is no longer running (killed, crashed)
+    /// deferred and nobody has built back yet.
     pub deferred_objects: i64,
 }
 
@@ -104,9 +104,14 @@ pub async fn read(pool: &PgPool, legacy_total: Result<u64, String>) -> anyhow::R
         done,
     })
     .collect();
-    let deferred_objects: i64 = sqlx::query_scalar("SELECT count(*) FROM migration.deferred_ddl")
-        .fetch_one(pool)
-        .await?;
+    // Only what a dead run left: a load still working builds its own back. A run is alive
+    // while its backend is (the same test `Run::start` marks crashed runs by).
+    let deferred_objects: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM migration.deferred_ddl d JOIN migration.runs r ON r.id = d.run_id
+         WHERE NOT (r.status = 'running' AND r.backend_pid IN (SELECT pid FROM pg_stat_activity))",
+    )
+    .fetch_one(pool)
+    .await?;
     let (migrated, held) = (count("migrated"), count("held"));
     let not_yet_seen = legacy_total
         .as_ref()
@@ -201,7 +206,7 @@ impl Status {
                 self.held
             ));
         }
-        if self.deferred_objects > 0 && !self.runs.iter().any(|r| r.status == "running") {
+        if self.deferred_objects > 0 {
             steps.push(format!(
                 "a first load was cut short before it built back {} foreign keys and indexes \
                  (listed in migration.deferred_ddl): the next `billmigrate migrate` builds them \

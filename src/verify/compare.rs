@@ -155,13 +155,15 @@ pub fn compare(
         .iter()
         .map(|c| c.to_string())
         .collect();
+    // Built at most once, and only for an account that shows a difference.
+    let want_all = std::cell::OnceCell::new();
     let changed = |check: &str| {
-        let now = if categories == all {
-            canonical::check_digest(&want, check)
+        let reference = if categories == all {
+            &want
         } else {
-            canonical::check_digest(&canonical::expected(p, &all, mappings, zone), check)
+            want_all.get_or_init(|| canonical::expected(p, &all, mappings, zone))
         };
-        canonical::part(print, check) != Some(now.as_str())
+        canonical::part(print, check) != Some(canonical::check_digest(reference, check).as_str())
     };
     let raw_changed = canonical::part(print, "raw") != Some(fingerprint(&p.account).as_str());
     let mut out = Out {
