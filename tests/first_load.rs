@@ -182,3 +182,37 @@ async fn a_broken_reference_fails_the_rebuild_loudly_and_keeps_the_definition() 
     assert!(code(&out) <= 1, "{}", text(&out));
     assert!(deferred_names(&dbs).await.is_empty(), "{}", text(&out));
 }
+
+#[tokio::test]
+async fn any_writing_command_builds_back_what_a_killed_first_load_left() {
+    let dbs = generated("firstloadpartners").await;
+    let fresh = schema_objects(&dbs).await;
+    kill_first_load_at(&dbs, 300).await;
+    assert!(!deferred_names(&dbs).await.is_empty());
+
+    // The partner phase, not migrate, is the next writing command here.
+    let dir = tempfile::tempdir().unwrap();
+    let (out, map) = (dir.path().join("p"), dir.path().join("partners.map"));
+    let partners = dbs.billmigrate_env(
+        &[
+            "partners",
+            "--allow-partial",
+            "--as-of",
+            "2026-11-15T12:00:00Z",
+            "--out",
+            out.to_str().unwrap(),
+            "--nginx",
+            map.to_str().unwrap(),
+        ],
+        &[
+            (
+                "BILLMIGRATE_LINKS_OLD_BILLING_URL",
+                "https://old.example/billmgr",
+            ),
+            ("BILLMIGRATE_LINKS_NEW_BILLING_URL", "https://new.example"),
+        ],
+    );
+    assert!(code(&partners) <= 1, "{}", text(&partners));
+    assert!(deferred_names(&dbs).await.is_empty(), "{}", text(&partners));
+    assert_eq!(schema_objects(&dbs).await, fresh);
+}
