@@ -78,10 +78,10 @@ impl MigrateSummary {
         }
         if let Some(f) = &self.first_load {
             notes += &format!(
-                "  first load into an empty target: {} foreign keys and {} indexes built after the load ({:.1}s)\n",
+                "  first load into an empty target: {} foreign keys and {} indexes built after the load ({:.1?})\n",
                 f.foreign_keys,
                 f.indexes,
-                f.build_ms as f64 / 1000.0
+                Duration::from_millis(f.build_ms)
             );
         }
         notes
