@@ -72,10 +72,6 @@ impl CopyRows {
         Ok(self)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.rows == 0
-    }
-
     /// Sends the rows with one `COPY` and returns how many the server stored.
     pub async fn send(mut self, tx: &mut PgConnection) -> Result<u64, sqlx::Error> {
         if self.rows == 0 {

@@ -38,12 +38,6 @@ pub struct Deferred {
     pub indexes: u64,
 }
 
-impl Deferred {
-    pub fn total(&self) -> u64 {
-        self.foreign_keys + self.indexes
-    }
-}
-
 /// Drops the deferrable objects if the target holds no account and no other run is
 /// working; `None` (nothing dropped) otherwise: a re-run or a later phase takes the normal
 /// path.

@@ -8,7 +8,6 @@ use rust_decimal::Decimal;
 
 use crate::legacy::model::LegacyAccount;
 use crate::legacy::time::to_utc;
-use crate::plan::Planned;
 use crate::rules::{Access, NewClient, NewService};
 
 /// PostgreSQL text cannot hold NUL; legacy text sometimes does.
@@ -41,11 +40,6 @@ pub struct ClientRows {
     pub name: Vec<String>,
     pub currency: Vec<String>,
     pub registered_at: Vec<Option<DateTime<Utc>>>,
-}
-
-/// The new clients of a batch: the accounts that migrate, in batch order.
-pub fn new_clients<'a>(batch: &'a [&Planned]) -> impl Iterator<Item = &'a NewClient> {
-    batch.iter().filter_map(|p| p.decision.new_client.as_ref())
 }
 
 pub fn clients<'a>(batch: impl IntoIterator<Item = &'a NewClient>, zone: Tz) -> ClientRows {

@@ -61,16 +61,6 @@ pub async fn write_new_accounts(
         &ctx.mappings.invoices_only_permissions,
     );
     bulk::invitations(tx, &ids, &inv, full, invoices_only).await?;
-    let invitation_ids: Vec<(i64, i64, String, i64)> = (0..ids.len())
-        .map(|i| {
-            (
-                ids[i],
-                inv.client_id[i],
-                inv.email[i].clone(),
-                inv.legacy_user_id[i],
-            )
-        })
-        .collect();
 
     bulk::payers(tx, &rows::payers(new.iter().copied(), client_of)).await?;
 
@@ -172,7 +162,7 @@ pub async fn write_new_accounts(
         .collect();
     bulk::owner_memberships(tx, &members, full).await?;
 
-    let emails = queue_emails(tx, &new, &owners, &clients, &invitation_ids).await?;
+    let emails = queue_emails(tx, &new, &owners, &clients, (&ids, &inv)).await?;
 
     Ok(Written {
         clients,
@@ -250,7 +240,7 @@ async fn queue_emails(
     new: &[&NewClient],
     owners: &Owners,
     clients: &HashMap<i64, i64>,
-    invitations: &[(i64, i64, String, i64)],
+    (invitation_ids, inv): (&[i64], &rows::InvitationRows),
 ) -> Result<u64, sqlx::Error> {
     let (user_ids, languages) = (&owners.ids, &owners.languages);
     // A user created by this batch has no email yet: only earlier users are looked up.
@@ -320,15 +310,16 @@ async fn queue_emails(
         .flat_map(|n| &n.invitations)
         .map(|i| (i.legacy_user_id, i.language.as_str()))
         .collect();
-    for (id, client_id, email, legacy_user_id) in invitations {
+    for (i, id) in invitation_ids.iter().enumerate() {
+        let legacy_user_id = inv.legacy_user_id[i];
         guarded.push(bulk::QueuedEmail {
             kind: "invitation",
             dedupe_key: format!("invitation:{legacy_user_id}"),
-            to_email: email.clone(),
+            to_email: inv.email[i].clone(),
             // Every invitation here is one of this batch's.
-            language: invitee_language[legacy_user_id].to_owned(),
+            language: invitee_language[&legacy_user_id].to_owned(),
             user_id: None,
-            client_id: Some(*client_id),
+            client_id: Some(inv.client_id[i]),
             invitation_id: Some(*id),
         });
     }
