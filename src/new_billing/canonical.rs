@@ -14,6 +14,7 @@ use super::records::{
     ServiceRecord,
 };
 use super::rows;
+use crate::legacy::fingerprint::RawVersion;
 use crate::mappings::Mappings;
 use crate::plan::Planned;
 use crate::rules::Access;
@@ -191,17 +192,26 @@ fn check_hash(want: &Canonical, check: &str) -> String {
     hex::encode(&hasher.0.finalize()[..12])
 }
 
+/// Every service category: what the check digests are taken over, whatever a run moves.
+pub fn every_category() -> &'static BTreeSet<String> {
+    static ALL: std::sync::LazyLock<BTreeSet<String>> = std::sync::LazyLock::new(|| {
+        crate::mappings::CATEGORIES
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
+    });
+    &ALL
+}
+
 /// What `migrate` stores in `migration.accounts.fingerprint`: a digest of the whole legacy
 /// account and one of each check's expectation (services over every category).
 pub fn fingerprint(p: &Planned, mappings: &Mappings, zone: Tz) -> String {
-    let all: BTreeSet<String> = crate::mappings::CATEGORIES
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    let want = expected(p, &all, mappings, zone);
+    let want = expected(p, every_category(), mappings, zone);
+    let raw = RawVersion::Binary;
     let mut parts = vec![format!(
-        "raw:{}",
-        crate::legacy::fingerprint::fingerprint(&p.account)
+        "{}:{}",
+        raw.part(),
+        crate::legacy::fingerprint::fingerprint(&p.account, raw)
     )];
     for check in CHECKS {
         parts.push(format!("{check}:{}", check_hash(&want, check)));
@@ -209,7 +219,7 @@ pub fn fingerprint(p: &Planned, mappings: &Mappings, zone: Tz) -> String {
     parts.join(";")
 }
 
-/// The stored digest of one part (`raw` or a check) of a fingerprint.
+/// The stored digest of one part (`raw2`, `raw` or a check) of a fingerprint.
 pub fn part<'a>(fingerprint: &'a str, name: &str) -> Option<&'a str> {
     fingerprint
         .split(';')

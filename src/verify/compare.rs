@@ -10,7 +10,8 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::target_read::TargetAccount;
-use crate::legacy::fingerprint::fingerprint;
+use crate::legacy::LegacyAccount;
+use crate::legacy::fingerprint::{RawVersion, fingerprint};
 use crate::mappings::Mappings;
 use crate::new_billing::canonical;
 use crate::new_billing::records::{AccountStatus, Known};
@@ -151,21 +152,18 @@ pub fn compare(
     let print = print.as_deref().unwrap_or("");
     // A check's expectation moved since the migration only if the legacy data under it
     // changed: compare with the digest stored then (over every category, like then).
-    let all: BTreeSet<String> = crate::mappings::CATEGORIES
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
+    let all = canonical::every_category();
     // Built at most once, and only for an account that shows a difference.
     let want_all = std::cell::OnceCell::new();
     let changed = |check: &str| {
-        let reference = if categories == all {
+        let reference = if &categories == all {
             &want
         } else {
-            want_all.get_or_init(|| canonical::expected(p, &all, mappings, zone))
+            want_all.get_or_init(|| canonical::expected(p, all, mappings, zone))
         };
         canonical::part(print, check) != Some(canonical::check_digest(reference, check).as_str())
     };
-    let raw_changed = canonical::part(print, "raw") != Some(fingerprint(&p.account).as_str());
+    let raw_changed = legacy_changed(print, &p.account);
     let mut out = Out {
         id,
         changed: &changed,
@@ -190,4 +188,44 @@ pub fn compare(
         });
     }
     diffs
+}
+
+/// Whether the legacy account differs from the one the stored fingerprint was taken of.
+/// Accounts migrated by an earlier version carry the JSON digest (`raw`), later ones the
+/// binary one (`raw2`); a fingerprint with neither counts as changed.
+fn legacy_changed(print: &str, account: &LegacyAccount) -> bool {
+    [RawVersion::Binary, RawVersion::Json]
+        .into_iter()
+        .find_map(|v| canonical::part(print, v.part()).map(|stored| (v, stored)))
+        .is_none_or(|(v, stored)| stored != fingerprint(account, v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stored_digest_of_either_version_recognises_an_unchanged_account() {
+        let account = LegacyAccount {
+            id: 5,
+            name: "Тест".into(),
+            ..LegacyAccount::default()
+        };
+        let mut changed = account.clone();
+        changed.name.push('!');
+        let print = |v: RawVersion, a: &LegacyAccount| {
+            format!("{}:{};client:00", v.part(), fingerprint(a, v))
+        };
+        for v in [RawVersion::Binary, RawVersion::Json] {
+            assert!(!legacy_changed(&print(v, &account), &account), "{v:?}");
+            assert!(legacy_changed(&print(v, &changed), &account), "{v:?}");
+        }
+        // A JSON digest under the binary name is not mistaken for a match, nor the reverse.
+        let swapped = format!("raw2:{}", fingerprint(&account, RawVersion::Json));
+        assert!(legacy_changed(&swapped, &account));
+        let swapped = format!("raw:{}", fingerprint(&account, RawVersion::Binary));
+        assert!(legacy_changed(&swapped, &account));
+        assert!(legacy_changed("client:00", &account));
+        assert!(legacy_changed("", &account));
+    }
 }
