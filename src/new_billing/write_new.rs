@@ -263,8 +263,8 @@ async fn queue_emails(
     };
 
     // Rows whose dedupe key no other row can hold (a welcome of a user this batch created,
-    // a notice naming a client this batch created) are copied; the rest keep the upsert's
-    // guard against a row an earlier run or a concurrent batch wrote.
+    // a notice naming a client this batch created, an invitation) are copied; the rest
+    // keep the upsert's guard against a row an earlier run or a concurrent batch wrote.
     let (mut certain, mut guarded) = (Vec::new(), Vec::new());
     let mut welcomed_now = HashSet::new();
     for n in new {
@@ -310,9 +310,12 @@ async fn queue_emails(
         .flat_map(|n| &n.invitations)
         .map(|i| (i.legacy_user_id, i.language.as_str()))
         .collect();
+    // An invitation's email row is only ever written with its invitation, in one
+    // transaction, and neither is deleted: the batch's invitations just went in past their
+    // unique legacy_user_id, so no row can hold their dedupe keys either.
     for (i, id) in invitation_ids.iter().enumerate() {
         let legacy_user_id = inv.legacy_user_id[i];
-        guarded.push(bulk::QueuedEmail {
+        certain.push(bulk::QueuedEmail {
             kind: "invitation",
             dedupe_key: format!("invitation:{legacy_user_id}"),
             to_email: inv.email[i].clone(),
