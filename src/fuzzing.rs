@@ -113,7 +113,9 @@ fn run(u: &mut Unstructured) -> Result<()> {
         // 15 spec columns, then the four `*_physical` address columns (BILLmanager).
         profiles: rows(u, 4, 2, 19)?,
         subaccounts: rows(u, 4, 2, 5)?,
-        items: rows(u, 10, 2, 13)?,
+        items: rows(u, 10, 2, 12)?,
+        pricelist_types: rows(u, 4, 1, 2)?,
+        currencies: rows(u, 3, 1, 2)?,
         domains: rows(u, 4, 1, 2)?,
     };
     let mut known = KnownDuplicates::default();

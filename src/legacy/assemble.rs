@@ -3,6 +3,8 @@
 //! sorting, and recording damage. Pure — no connection — so the fuzz target
 //! (`billmigrate::fuzzing`) drives exactly the code the reader runs.
 
+use std::collections::HashMap;
+
 use mysql_async::Value;
 
 use super::decode::{date, datetime, flag, int, iso_code, money, text, text_or_empty};
@@ -15,7 +17,12 @@ pub struct RawChildren {
     pub users: Vec<Vec<Value>>,
     pub profiles: Vec<Vec<Value>>,
     pub subaccounts: Vec<Vec<Value>>,
+    /// Item rows: account, id, pricelist id, …, cost, currency id.
     pub items: Vec<Vec<Value>>,
+    /// (pricelist id, `itemtype.intname`) of every pricelist.
+    pub pricelist_types: Vec<Vec<Value>>,
+    /// (currency id, iso) of every currency.
+    pub currencies: Vec<Vec<Value>>,
     /// (item id, value) of `itemparam` rows named `domain`.
     pub domains: Vec<Vec<Value>>,
 }
@@ -41,6 +48,19 @@ pub fn accounts(rows: Vec<Vec<Value>>) -> Vec<LegacyAccount> {
     accounts.sort_by_key(|a| a.id);
     integrity::fold_repeated_accounts(&mut accounts);
     accounts
+}
+
+/// `(id, value)` rows of a small reference table by id; for a repeated id the first row
+/// counts.
+fn lookup(rows: Vec<Vec<Value>>) -> HashMap<i64, Value> {
+    let mut table = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let mut v = row.into_iter();
+        if let Some(id) = v.next().and_then(int) {
+            table.entry(id).or_insert(v.next().unwrap_or(Value::NULL));
+        }
+    }
+    table
 }
 
 /// Attaches child rows to `accounts` (sorted by id); rows of other accounts are ignored.
@@ -149,6 +169,13 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
         }
     }
 
+    // What the left joins on `pricelist`/`itemtype` and `currency` gave per item row.
+    let itemtype_of = lookup(raw.pricelist_types);
+    let iso_of = lookup(raw.currencies);
+    let resolve = |table: &HashMap<i64, Value>, id: Option<i64>| {
+        id.and_then(|id| table.get(&id).cloned())
+            .unwrap_or(Value::NULL)
+    };
     let items: Vec<(Option<i64>, Item, bool)> = raw
         .items
         .into_iter()
@@ -157,10 +184,12 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
             let mut next = || v.next().unwrap_or(Value::NULL);
             let account = int(next());
             let mut unreadable = false;
+            let id = int(next()).unwrap_or_default();
+            let pricelist = int(next());
             let item = Item {
-                id: int(next()).unwrap_or_default(),
-                pricelist: int(next()),
-                itemtype: text(next()),
+                id,
+                pricelist,
+                itemtype: text(resolve(&itemtype_of, pricelist)),
                 parent: int(next()),
                 status: int(next()),
                 name: text_or_empty(next()),
@@ -175,7 +204,7 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
                     .inspect_err(|_| unreadable = true)
                     .unwrap_or_default()
                     .unwrap_or_default(),
-                currency: iso_code(next()),
+                currency: iso_code(resolve(&iso_of, int(next()))),
                 domain: None,
             };
             (account, item, unreadable)
@@ -308,7 +337,6 @@ mod tests {
             Value::Int(1),
             Value::Int(10),
             Value::Int(101),
-            Value::Bytes(b"vhost".to_vec()),
             Value::NULL,
             Value::Int(2),
             Value::Bytes(b"x".to_vec()),
@@ -317,8 +345,68 @@ mod tests {
             period,
             autoprolong,
             Value::Bytes(b"1.00".to_vec()),
-            Value::Bytes(b"UAH".to_vec()),
+            Value::Int(980),
         ]
+    }
+
+    /// The item's type and price currency come from the reference rows read with the
+    /// chunk, as the left joins gave them: an id without a row, or a NULL id, is unknown.
+    #[test]
+    fn item_type_and_currency_resolve_through_the_reference_rows() {
+        let row = |pricelist: Value, currency: Value| {
+            let mut r = item_row(Value::Int(1), Value::Int(1));
+            r[2] = pricelist;
+            r[11] = currency;
+            r
+        };
+        let raw = RawChildren {
+            items: vec![
+                row(Value::Int(101), Value::Int(980)),
+                row(Value::Int(102), Value::Int(1)),
+                row(Value::NULL, Value::NULL),
+                row(Value::Int(103), Value::Bytes(b"980".to_vec())),
+            ],
+            pricelist_types: vec![
+                vec![Value::Int(101), Value::Bytes(b"vhost".to_vec())],
+                vec![Value::Int(103), Value::NULL],
+                vec![Value::Int(101), Value::Bytes(b"domain".to_vec())],
+            ],
+            currencies: vec![
+                vec![Value::Int(980), Value::Bytes(b"uah".to_vec())],
+                vec![Value::Int(1), Value::Bytes(b"euro".to_vec())],
+            ],
+            ..RawChildren::default()
+        };
+        let got: Vec<(Option<String>, Option<String>)> = raw
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut accounts = vec![LegacyAccount {
+                    id: 1,
+                    ..LegacyAccount::default()
+                }];
+                let one = RawChildren {
+                    items: vec![r.clone()],
+                    pricelist_types: raw.pricelist_types.clone(),
+                    currencies: raw.currencies.clone(),
+                    ..RawChildren::default()
+                };
+                attach(&mut accounts, one, &KnownDuplicates::default());
+                let item = &accounts[0].items[0];
+                assert_eq!(item.id, 10, "row {i}");
+                (item.itemtype.clone(), item.currency.clone())
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("vhost".into()), Some("UAH".into())),
+                (None, None),
+                (None, None),
+                (None, Some("UAH".into())),
+            ]
+        );
     }
 
     #[test]

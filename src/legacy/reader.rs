@@ -342,6 +342,9 @@ async fn read_in_snapshot(
         profiles: raw(conn, &q.profiles, (lo, hi)).await?,
         subaccounts: raw(conn, &q.subaccounts, (lo, hi)).await?,
         items: raw(conn, &q.items, (lo, hi)).await?,
+        // Read in the chunk's snapshot, like the items they name.
+        pricelist_types: raw(conn, &q.pricelist_types, ()).await?,
+        currencies: raw(conn, &q.currencies, ()).await?,
         domains: raw(conn, &q.domains, (lo, hi)).await?,
     };
     assemble::attach(&mut accounts, children, known);
