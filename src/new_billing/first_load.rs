@@ -124,12 +124,41 @@ pub async fn defer_if_empty(pool: &PgPool, run_id: i64) -> Result<Option<Deferre
     Ok(Some(deferred))
 }
 
-/// Builds back what run `run_id` deferred (indexes first, then the foreign keys, each
-/// validated over every row), one object per transaction so a rebuild cut short keeps
-/// what it finished.
+/// Builds back what run `run_id` deferred: the indexes, then every foreign key added
+/// unchecked (a catalog change), then the keys validated over every row, two at a time on
+/// their own connections. Validating takes only a light lock on each table, so keys on
+/// different tables check at once, where adding them checked would queue on the tables they
+/// share (`clients`). A definition stays in `migration.deferred_ddl` until its object is
+/// whole, so a rebuild cut short at any step is finished by the next run.
 pub async fn rebuild(pool: &PgPool, run_id: i64) -> Result<Duration, RebuildError> {
+    let started = Instant::now();
     let mut conn = pool.acquire().await?;
-    rebuild_where(&mut conn, Some(run_id)).await
+    let objects = deferred_of(&mut conn, Some(run_id)).await?;
+    for (name, kind) in &objects {
+        let step = match kind.as_str() {
+            "foreign_key" => Step::AddUnchecked,
+            _ => Step::Finish,
+        };
+        build(&mut conn, name, step).await?;
+    }
+    drop(conn);
+    let keys = objects
+        .iter()
+        .filter(|(_, kind)| kind == "foreign_key")
+        .map(|(name, _)| name);
+    let queue = std::sync::Mutex::new(keys);
+    let validator = || async {
+        let mut conn = pool.acquire().await?;
+        loop {
+            let next = queue.lock().expect("no validator panics holding it").next();
+            let Some(name) = next else {
+                return Ok::<(), RebuildError>(());
+            };
+            build(&mut conn, name, Step::Finish).await?;
+        }
+    };
+    tokio::try_join!(validator(), validator())?;
+    Ok(started.elapsed())
 }
 
 /// Builds back what runs that are no longer working (crashed, killed) deferred.
@@ -176,37 +205,87 @@ async fn rebuild_where(
     run_id: Option<i64>,
 ) -> Result<Duration, RebuildError> {
     let started = Instant::now();
-    let names: Vec<String> = sqlx::query_scalar(
-        "SELECT d.name FROM migration.deferred_ddl d JOIN migration.runs r ON r.id = d.run_id
+    for (name, _) in deferred_of(conn, run_id).await? {
+        build(conn, &name, Step::Finish).await?;
+    }
+    Ok(started.elapsed())
+}
+
+/// (name, kind) of what run `run_id` deferred, or with `None` what finished runs left:
+/// indexes first, so the keys' checks can use them.
+async fn deferred_of(
+    conn: &mut PgConnection,
+    run_id: Option<i64>,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT d.name, d.kind FROM migration.deferred_ddl d JOIN migration.runs r ON r.id = d.run_id
          WHERE CASE WHEN $1::int8 IS NULL THEN r.status <> 'running' ELSE d.run_id = $1 END
          ORDER BY d.kind DESC, d.name",
     )
     .bind(run_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    for name in names {
-        let mut tx = conn.begin().await?;
-        sqlx::query(LOCK).execute(&mut *tx).await?;
-        // Gone: a concurrent run built it first.
-        let ddl: Option<String> = sqlx::query_scalar(
-            "DELETE FROM migration.deferred_ddl WHERE name = $1 RETURNING create_ddl",
-        )
-        .bind(&name)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if let Some(ddl) = ddl {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| RebuildError::Object {
-                    name: name.clone(),
-                    reason: server_reason(&e),
-                    source: e,
-                })?;
+    .fetch_all(conn)
+    .await
+}
+
+/// How far to take one deferred object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// A foreign key in the catalog, not yet checked over the existing rows; its
+    /// definition stays recorded.
+    AddUnchecked,
+    /// The object whole (a key checked over every row), its definition then forgotten.
+    Finish,
+}
+
+/// Takes one deferred object to `step`, in one transaction. The catalog says how far an
+/// earlier attempt got: a foreign key already there unchecked is only validated.
+async fn build(conn: &mut PgConnection, name: &str, step: Step) -> Result<(), RebuildError> {
+    let mut tx = conn.begin().await?;
+    let claim = match step {
+        // Adding or building is brief: serialised with other runs' deferrals and rebuilds.
+        Step::AddUnchecked => {
+            sqlx::query(LOCK).execute(&mut *tx).await?;
+            "SELECT create_ddl FROM migration.deferred_ddl WHERE name = $1"
         }
-        tx.commit().await?;
+        // Validating is long and claims its own row: the other validator takes another.
+        Step::Finish => "DELETE FROM migration.deferred_ddl WHERE name = $1 RETURNING create_ddl",
+    };
+    // Gone: a concurrent run built it first.
+    let Some(ddl) = sqlx::query_scalar::<_, String>(claim)
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?
+    else {
+        return Ok(());
+    };
+    let present: Option<(String, String, bool)> = sqlx::query_as(
+        "SELECT c.conrelid::regclass::text, quote_ident(c.conname), c.convalidated
+         FROM pg_constraint c
+         WHERE c.contype = 'f' AND format('%s.%I', c.connamespace::regnamespace, c.conname) = $1",
+    )
+    .bind(name)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let statement = match (present, step) {
+        (None, Step::AddUnchecked) => Some(format!("{ddl} NOT VALID")),
+        (None, Step::Finish) => Some(ddl),
+        (Some((table, constraint, false)), Step::Finish) => Some(format!(
+            "ALTER TABLE {table} VALIDATE CONSTRAINT {constraint}"
+        )),
+        (Some(_), _) => None,
+    };
+    if let Some(statement) = statement {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| RebuildError::Object {
+                name: name.to_owned(),
+                reason: server_reason(&e),
+                source: e,
+            })?;
     }
-    Ok(started.elapsed())
+    tx.commit().await?;
+    Ok(())
 }
 
 /// The server's message and detail (which row breaks a constraint), without the driver's
