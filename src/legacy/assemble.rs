@@ -50,14 +50,18 @@ pub fn accounts(rows: Vec<Vec<Value>>) -> Vec<LegacyAccount> {
     accounts
 }
 
-/// `(id, value)` rows of a small reference table by id; for a repeated id the first row
-/// counts.
-fn lookup(rows: Vec<Vec<Value>>) -> HashMap<i64, Value> {
-    let mut table = HashMap::with_capacity(rows.len());
+/// `(id, value)` rows of a small reference table, every value of each id: a repeated id
+/// doubles the item rows that name it, as the left join in SQL did, so the account is held
+/// for the repeated item id (`duplicate_legacy_id`) until a person picks the real row.
+fn lookup(rows: Vec<Vec<Value>>) -> HashMap<i64, Vec<Value>> {
+    let mut table: HashMap<i64, Vec<Value>> = HashMap::with_capacity(rows.len());
     for row in rows {
         let mut v = row.into_iter();
         if let Some(id) = v.next().and_then(int) {
-            table.entry(id).or_insert(v.next().unwrap_or(Value::NULL));
+            table
+                .entry(id)
+                .or_default()
+                .push(v.next().unwrap_or(Value::NULL));
         }
     }
     table
@@ -172,14 +176,15 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
     // What the left joins on `pricelist`/`itemtype` and `currency` gave per item row.
     let itemtype_of = lookup(raw.pricelist_types);
     let iso_of = lookup(raw.currencies);
-    let resolve = |table: &HashMap<i64, Value>, id: Option<i64>| {
-        id.and_then(|id| table.get(&id).cloned())
-            .unwrap_or(Value::NULL)
-    };
+    // Left-join semantics: no row (or no id) gives one NULL.
+    const NONE: &[Value] = &[Value::NULL];
+    fn matches(table: &HashMap<i64, Vec<Value>>, id: Option<i64>) -> &[Value] {
+        id.and_then(|id| table.get(&id)).map_or(NONE, Vec::as_slice)
+    }
     let items: Vec<(Option<i64>, Item, bool)> = raw
         .items
         .into_iter()
-        .map(|row| {
+        .flat_map(|row| {
             let mut v = row.into_iter();
             let mut next = || v.next().unwrap_or(Value::NULL);
             let account = int(next());
@@ -189,7 +194,7 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
             let item = Item {
                 id,
                 pricelist,
-                itemtype: text(resolve(&itemtype_of, pricelist)),
+                itemtype: None,
                 parent: int(next()),
                 status: int(next()),
                 name: text_or_empty(next()),
@@ -204,10 +209,29 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
                     .inspect_err(|_| unreadable = true)
                     .unwrap_or_default()
                     .unwrap_or_default(),
-                currency: iso_code(resolve(&iso_of, int(next()))),
+                currency: None,
                 domain: None,
             };
-            (account, item, unreadable)
+            let currencies = matches(&iso_of, int(next()));
+            let types = matches(&itemtype_of, pricelist);
+            if let ([itemtype], [currency]) = (types, currencies) {
+                let item = Item {
+                    itemtype: text(itemtype.clone()),
+                    currency: iso_code(currency.clone()),
+                    ..item
+                };
+                return vec![(account, item, unreadable)];
+            }
+            let mut rows = Vec::with_capacity(types.len() * currencies.len());
+            for itemtype in types {
+                for currency in currencies {
+                    let mut item = item.clone();
+                    item.itemtype = text(itemtype.clone());
+                    item.currency = iso_code(currency.clone());
+                    rows.push((account, item, unreadable));
+                }
+            }
+            rows
         })
         .collect();
     let mut item_slots: Vec<(i64, usize, usize)> = Vec::with_capacity(items.len());
@@ -284,158 +308,5 @@ pub fn choose_address(profile: &mut Profile, physical: [Option<String>; 4]) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_legal_address_wins_when_any_of_it_is_filled_else_the_physical() {
-        let s = |v: &str| Some(v.to_owned());
-        let legal = |c: Option<String>, a: Option<String>| Profile {
-            country: c,
-            address: a,
-            ..Profile::default()
-        };
-        let physical = [s("PL"), s("00-001"), s("Warszawa"), s("Marszałkowska 1")];
-        // (legal set, physical set, expected country and address)
-        let cases = [
-            (legal(s("UA"), None), physical.clone(), (s("UA"), None)),
-            (
-                legal(None, s("Kyiv 1")),
-                physical.clone(),
-                (None, s("Kyiv 1")),
-            ),
-            (
-                legal(None, None),
-                physical.clone(),
-                (s("PL"), s("Marszałkowska 1")),
-            ),
-            (
-                legal(s(" "), s("")),
-                physical.clone(),
-                (s("PL"), s("Marszałkowska 1")),
-            ),
-            (
-                legal(s(""), None),
-                [None, None, s("  "), None],
-                (s(""), None),
-            ),
-            (legal(None, None), [None, None, None, None], (None, None)),
-        ];
-        for (mut profile, physical, (country, address)) in cases {
-            let before = profile.clone();
-            choose_address(&mut profile, physical.clone());
-            assert_eq!(
-                (profile.country, profile.address),
-                (country, address),
-                "{before:?} / {physical:?}"
-            );
-        }
-    }
-
-    fn item_row(period: Value, autoprolong: Value) -> Vec<Value> {
-        vec![
-            Value::Int(1),
-            Value::Int(10),
-            Value::Int(101),
-            Value::NULL,
-            Value::Int(2),
-            Value::Bytes(b"x".to_vec()),
-            Value::NULL,
-            Value::NULL,
-            period,
-            autoprolong,
-            Value::Bytes(b"1.00".to_vec()),
-            Value::Int(980),
-        ]
-    }
-
-    /// The item's type and price currency come from the reference rows read with the
-    /// chunk, as the left joins gave them: an id without a row, or a NULL id, is unknown.
-    #[test]
-    fn item_type_and_currency_resolve_through_the_reference_rows() {
-        let row = |pricelist: Value, currency: Value| {
-            let mut r = item_row(Value::Int(1), Value::Int(1));
-            r[2] = pricelist;
-            r[11] = currency;
-            r
-        };
-        let raw = RawChildren {
-            items: vec![
-                row(Value::Int(101), Value::Int(980)),
-                row(Value::Int(102), Value::Int(1)),
-                row(Value::NULL, Value::NULL),
-                row(Value::Int(103), Value::Bytes(b"980".to_vec())),
-            ],
-            pricelist_types: vec![
-                vec![Value::Int(101), Value::Bytes(b"vhost".to_vec())],
-                vec![Value::Int(103), Value::NULL],
-                vec![Value::Int(101), Value::Bytes(b"domain".to_vec())],
-            ],
-            currencies: vec![
-                vec![Value::Int(980), Value::Bytes(b"uah".to_vec())],
-                vec![Value::Int(1), Value::Bytes(b"euro".to_vec())],
-            ],
-            ..RawChildren::default()
-        };
-        let got: Vec<(Option<String>, Option<String>)> = raw
-            .items
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let mut accounts = vec![LegacyAccount {
-                    id: 1,
-                    ..LegacyAccount::default()
-                }];
-                let one = RawChildren {
-                    items: vec![r.clone()],
-                    pricelist_types: raw.pricelist_types.clone(),
-                    currencies: raw.currencies.clone(),
-                    ..RawChildren::default()
-                };
-                attach(&mut accounts, one, &KnownDuplicates::default());
-                let item = &accounts[0].items[0];
-                assert_eq!(item.id, 10, "row {i}");
-                (item.itemtype.clone(), item.currency.clone())
-            })
-            .collect();
-        assert_eq!(
-            got,
-            [
-                (Some("vhost".into()), Some("UAH".into())),
-                (None, None),
-                (None, None),
-                (None, Some("UAH".into())),
-            ]
-        );
-    }
-
-    #[test]
-    fn trial_and_null_periods_and_null_autoprolong_read_as_documented() {
-        // (period, autoprolong) as stored → (period_months, auto-renewal months)
-        let cases = [
-            (Value::Int(12), Value::Int(1), Some(12), Some(1)),
-            (Value::Int(-100), Value::NULL, None, Some(0)),
-            (Value::Int(0), Value::Int(0), None, Some(0)),
-            (Value::Int(-1), Value::Int(-5), None, Some(-5)),
-            (Value::NULL, Value::Bytes(b"".to_vec()), None, Some(0)),
-            (Value::Bytes(b"3".to_vec()), Value::Int(3), Some(3), Some(3)),
-        ];
-        for (period, autoprolong, months, renew) in cases {
-            let mut accounts = vec![LegacyAccount {
-                id: 1,
-                ..LegacyAccount::default()
-            }];
-            let raw = RawChildren {
-                items: vec![item_row(period.clone(), autoprolong.clone())],
-                ..RawChildren::default()
-            };
-            attach(&mut accounts, raw, &KnownDuplicates::default());
-            let item = &accounts[0].items[0];
-            assert_eq!(
-                (item.period, item.autoprolong),
-                (months, renew),
-                "{period:?} / {autoprolong:?}"
-            );
-        }
-    }
-}
+#[path = "assemble_tests.rs"]
+mod tests;

@@ -16,6 +16,7 @@ pub mod queries;
 pub mod reader;
 pub mod schema;
 pub mod schema_report;
+pub mod stream;
 pub mod time;
 pub mod tls;
 

@@ -23,6 +23,8 @@ impl Exclusions {
 pub struct Queries {
     pub accounts: String,
     pub count: String,
+    /// Where a chunk ends: among the accounts with `? <= id <= ?`, the id at `OFFSET ?`.
+    pub chunk_end: String,
     pub all_ids: String,
     /// `(id, level)` of the out-of-scope accounts in an id range.
     pub out_of_scope: Option<String>,
@@ -180,6 +182,10 @@ impl Queries {
                 e("account.name", "a"),
                 e("account.registration_date", "a"),
                 e("account.project", "a"),
+            ),
+            chunk_end: format!(
+                "SELECT {id} FROM {account} a WHERE {id} >= ? AND {id} <= ?{keep} \
+                 ORDER BY {id} LIMIT 1 OFFSET ?"
             ),
             count: format!("SELECT COUNT(*) FROM {account} a WHERE {id} >= ? AND {id} <= ?{keep}"),
             all_ids: format!("SELECT {id} FROM {account} a WHERE TRUE{keep} ORDER BY {id}"),

@@ -1,13 +1,11 @@
-//! Reads legacy accounts with everything the rules need, in keyset-paginated chunks
-//! (`WHERE id > ? ORDER BY id LIMIT n`). Each chunk is read inside one read-only,
+//! Reads legacy accounts with everything the rules need, chunk by chunk (`stream` splits
+//! the scope into chunks and reads them side by side). Each chunk is read inside one read-only,
 //! consistent-snapshot transaction with one wide query per table, so memory is bounded by
 //! the chunk size and the per-account cost is a few rows, not a few queries.
 
 use mysql_async::prelude::*;
 use mysql_async::{Conn, Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts, Row, Value};
 use std::time::Duration;
-
-use tokio::sync::mpsc;
 
 use super::access::{self, WriteAccess};
 use super::assemble::{self, RawChildren};
@@ -180,17 +178,10 @@ impl LegacySource {
             what: format!("reading legacy accounts from id {from}"),
             message: self.url.scrub(&e.to_string()),
         };
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.try_read_chunk(from, upto, limit).await {
-                Err(e) if is_transient(&e) && attempt < READ_ATTEMPTS => {
-                    // A fresh snapshot is as good as the lost one: nothing was consumed yet.
-                    tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
-                }
-                other => return other.map_err(fail),
-            }
-        }
+        // A fresh snapshot is as good as the lost one: nothing was consumed yet.
+        retrying(|| self.try_read_chunk(from, upto, limit))
+            .await
+            .map_err(fail)
     }
 
     async fn try_read_chunk(
@@ -209,42 +200,6 @@ impl LegacySource {
         result
     }
 
-    /// Streams every account in scope, chunk by chunk, reading ahead of the consumer.
-    pub fn stream(
-        &self,
-        scope: Scope,
-        chunk_size: usize,
-    ) -> mpsc::Receiver<Result<Vec<LegacyAccount>, LegacyError>> {
-        let (tx, rx) = mpsc::channel(2);
-        let source = self.clone();
-        tokio::spawn(async move {
-            for (lo, hi) in scope.ranges() {
-                let mut from = lo;
-                loop {
-                    let chunk = source.read_chunk(from, hi, chunk_size).await;
-                    let last = match &chunk {
-                        Ok(accounts) => accounts.last().map(|a| a.id),
-                        Err(_) => None,
-                    };
-                    let failed = chunk.is_err();
-                    // Not `len == chunk_size`: repeated account rows fold, so a chunk may come
-                    // back short and still not be the last; an empty chunk ends the range.
-                    let full = matches!(&chunk, Ok(a) if !a.is_empty());
-                    if !matches!(&chunk, Ok(a) if a.is_empty()) && tx.send(chunk).await.is_err() {
-                        return;
-                    }
-                    match last {
-                        // `id < hi` also keeps `id + 1` from overflowing at i64::MAX.
-                        Some(id) if full && !failed && id < hi => from = id + 1,
-                        _ if failed => return,
-                        _ => break,
-                    }
-                }
-            }
-        });
-        rx
-    }
-
     pub async fn close(self) {
         let _ = self.pool.disconnect().await;
     }
@@ -252,10 +207,28 @@ impl LegacySource {
 
 /// Attempts per chunk: a killed connection or a restarting server is retried with backoff
 /// (0.4 s, 0.8 s, … 6.4 s), then the read fails and the command stops (exit 2).
-const READ_ATTEMPTS: u32 = 6;
+pub(super) const READ_ATTEMPTS: u32 = 6;
+
+/// Runs `read` again after a transient error, with backoff, up to `READ_ATTEMPTS` times.
+pub(super) async fn retrying<T, F, Fut>(mut read: F) -> Result<T, mysql_async::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, mysql_async::Error>>,
+{
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match read().await {
+            Err(e) if is_transient(&e) && attempt < READ_ATTEMPTS => {
+                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}
 
 /// Errors after which reading the same chunk again can succeed.
-fn is_transient(e: &mysql_async::Error) -> bool {
+pub(super) fn is_transient(e: &mysql_async::Error) -> bool {
     match e {
         mysql_async::Error::Io(_) => true,
         mysql_async::Error::Driver(d) => matches!(d, mysql_async::DriverError::ConnectionClosed),

@@ -194,7 +194,7 @@ pub async fn run(
             .await
             .context("counting the target's free connections")?,
     };
-    let source = LegacySource::connect(settings, 2).await?;
+    let source = LegacySource::connect(settings, crate::legacy::stream::PARALLEL_READS + 1).await?;
     let args = serde_json::to_value(&opts)?;
     let started = std::time::Instant::now();
     // Counted before the first load may drop anything: from that drop to the rebuild
