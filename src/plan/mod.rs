@@ -3,10 +3,7 @@
 //! database) and `verify` differ only in their sink, so a dry run and a real run can never
 //! disagree about what the rules say.
 
-use std::sync::Arc;
-
 use anyhow::Context;
-use tokio::sync::mpsc;
 
 use crate::legacy::{LegacyAccount, LegacySource};
 use crate::mappings::Mappings;
@@ -63,9 +60,16 @@ pub async fn run<S: Sink>(
     sink: &mut S,
 ) -> anyhow::Result<PassTotals> {
     let mut totals = PassTotals::default();
-    let mut decided = decide_ahead(source.stream(scope.clone(), chunk_size), ctx);
-    while let Some(planned) = decided.recv().await {
-        let planned = planned?;
+    let mut chunks = source.stream(scope.clone(), chunk_size);
+    while let Some(chunk) = chunks.recv().await {
+        let chunk = chunk.context("reading the legacy database")?;
+        let planned: Vec<Planned> = chunk
+            .into_iter()
+            .map(|account| {
+                let decision = rules::decide(&account, ctx);
+                Planned { account, decision }
+            })
+            .collect();
         let n = planned.len() as u64;
         let held = planned.iter().filter(|p| !p.decision.migrates()).count() as u64;
         let first = planned.first().map(|p| p.account.id);
@@ -80,60 +84,4 @@ pub async fn run<S: Sink>(
         }
     }
     Ok(totals)
-}
-
-/// The rules' context, owned, for deciding off the sink's thread.
-struct OwnedContext {
-    mappings: Mappings,
-    default_currency: String,
-    default_language: crate::language::Language,
-}
-
-/// Applies the rules to each chunk as it arrives, on the blocking pool, a chunk ahead of
-/// the sink: the rules are pure, so the next chunk is decided while the sink writes or
-/// compares the last one (on one thread, deciding and sinking took turns). An error (a
-/// failed read, a panic in the rules) is the last item.
-fn decide_ahead(
-    mut chunks: mpsc::Receiver<Result<Vec<LegacyAccount>, crate::legacy::reader::LegacyError>>,
-    ctx: &RulesContext<'_>,
-) -> mpsc::Receiver<anyhow::Result<Vec<Planned>>> {
-    let owned = Arc::new(OwnedContext {
-        mappings: ctx.mappings.clone(),
-        default_currency: ctx.default_currency.to_owned(),
-        default_language: ctx.default_language,
-    });
-    let (tx, rx) = mpsc::channel(1);
-    tokio::spawn(async move {
-        while let Some(chunk) = chunks.recv().await {
-            let decided = match chunk.context("reading the legacy database") {
-                Ok(accounts) => {
-                    let owned = Arc::clone(&owned);
-                    tokio::task::spawn_blocking(move || decide_chunk(accounts, &owned))
-                        .await
-                        .map_err(|e| anyhow::anyhow!("deciding a chunk of accounts failed: {e}"))
-                }
-                Err(e) => Err(e),
-            };
-            let stop = decided.is_err();
-            if tx.send(decided).await.is_err() || stop {
-                return;
-            }
-        }
-    });
-    rx
-}
-
-fn decide_chunk(accounts: Vec<LegacyAccount>, owned: &OwnedContext) -> Vec<Planned> {
-    let ctx = RulesContext {
-        mappings: &owned.mappings,
-        default_currency: &owned.default_currency,
-        default_language: owned.default_language,
-    };
-    accounts
-        .into_iter()
-        .map(|account| {
-            let decision = rules::decide(&account, &ctx);
-            Planned { account, decision }
-        })
-        .collect()
 }
