@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use chrono::NaiveDate;
+use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::PgPool;
 
@@ -148,21 +149,22 @@ impl Sink for VerifySink<'_> {
 /// Accounts the target knows (migrated, or a client without a ledger row) whose legacy
 /// account was not seen: the legacy account disappeared after the move.
 async fn vanished(pool: &PgPool, scope: &Scope, seen: &[i64]) -> anyhow::Result<Vec<Difference>> {
-    let rows: Vec<(i64, Option<String>, bool)> = sqlx::query_as(
-        "SELECT coalesce(a.legacy_account_id, c.legacy_account_id), a.status, c.id IS NOT NULL
+    // Every migrated account and client of the target, streamed: at a million rows,
+    // collecting them first was most of verify's peak memory.
+    let mut rows = sqlx::query_as::<_, (i64, bool, bool)>(
+        "SELECT coalesce(a.legacy_account_id, c.legacy_account_id), coalesce(a.status = 'migrated', FALSE), c.id IS NOT NULL
          FROM migration.accounts a FULL JOIN billing.clients c ON c.legacy_account_id = a.legacy_account_id
-         WHERE a.status = 'migrated' OR c.id IS NOT NULL ORDER BY 1",
+         WHERE a.status = 'migrated' OR c.id IS NOT NULL",
     )
-    .fetch_all(pool)
-    .await?;
+    .fetch(pool);
     let mut out = Vec::new();
-    for (id, status, has_client) in rows {
+    while let Some((id, migrated, has_client)) = rows.try_next().await? {
         if !scope.contains(id) || seen.binary_search(&id).is_ok() {
             continue;
         }
-        let (kind, expected) = match status.as_deref() {
-            Some("migrated") => ("legacy_changed", "the legacy account no longer exists"),
-            _ => (
+        let (kind, expected) = match migrated {
+            true => ("legacy_changed", "the legacy account no longer exists"),
+            false => (
                 "unexpected_in_target",
                 "no migration.accounts row for this client",
             ),
@@ -180,6 +182,7 @@ async fn vanished(pool: &PgPool, scope: &Scope, seen: &[i64]) -> anyhow::Result<
             actual,
         });
     }
+    out.sort_by_key(|d| d.legacy_account_id);
     Ok(out)
 }
 
