@@ -2,7 +2,7 @@
 //! tariffs → product codes, currency rates, permission sets. Loaded and checked once at
 //! start-up; any defect stops the command before work starts, naming the file and line.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
@@ -18,6 +18,13 @@ pub const CATEGORIES: &[&str] = &[
     "license",
     "other",
 ];
+
+/// `CATEGORIES` as a set, built once (the fingerprint's check digests take it per account).
+pub fn every_category() -> &'static BTreeSet<String> {
+    static ALL: std::sync::LazyLock<BTreeSet<String>> =
+        std::sync::LazyLock::new(|| CATEGORIES.iter().map(|c| c.to_string()).collect());
+    &ALL
+}
 
 /// A defect in a mapping file. Always fatal: exit 2. Like configuration errors, each message
 /// says the cause once (no `source`) and what to change.

@@ -214,24 +214,19 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
             };
             let currencies = matches(&iso_of, int(next()));
             let types = matches(&itemtype_of, pricelist);
-            if let ([itemtype], [currency]) = (types, currencies) {
-                let item = Item {
-                    itemtype: text(itemtype.clone()),
-                    currency: iso_code(currency.clone()),
-                    ..item
-                };
-                return vec![(account, item, unreadable)];
-            }
-            let mut rows = Vec::with_capacity(types.len() * currencies.len());
-            for itemtype in types {
-                for currency in currencies {
-                    let mut item = item.clone();
-                    item.itemtype = text(itemtype.clone());
-                    item.currency = iso_code(currency.clone());
-                    rows.push((account, item, unreadable));
-                }
-            }
-            rows
+            // One item per pair, as the joins gave rows: one pair unless a row repeats.
+            types
+                .iter()
+                .flat_map(|t| currencies.iter().map(move |c| (t, c)))
+                .map(|(itemtype, currency)| {
+                    let item = Item {
+                        itemtype: text(itemtype.clone()),
+                        currency: iso_code(currency.clone()),
+                        ..item.clone()
+                    };
+                    (account, item, unreadable)
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     let mut item_slots: Vec<(i64, usize, usize)> = Vec::with_capacity(items.len());

@@ -15,10 +15,14 @@ use super::model::LegacyAccount;
 use super::reader::{LegacyError, LegacySource, retrying};
 use crate::scope::Scope;
 
-/// Chunks read at once, each on its own connection (the pool needs one more for bounds).
-pub const PARALLEL_READS: usize = 2;
+/// Chunks read at once, each on its own connection.
+const PARALLEL_READS: usize = 2;
+
+/// The legacy pool a streaming command needs: the chunk readers and one for the bounds.
+pub const CONNECTIONS: usize = PARALLEL_READS + 1;
 
 type ChunkRead = JoinHandle<Result<Vec<LegacyAccount>, LegacyError>>;
+type Sender = mpsc::Sender<Result<Vec<LegacyAccount>, LegacyError>>;
 
 impl LegacySource {
     /// Streams every account in scope, chunk by chunk, reading ahead of the consumer; a
@@ -29,43 +33,7 @@ impl LegacySource {
         chunk_size: usize,
     ) -> mpsc::Receiver<Result<Vec<LegacyAccount>, LegacyError>> {
         let (tx, rx) = mpsc::channel(2);
-        let source = self.clone();
-        tokio::spawn(async move {
-            let mut reads: VecDeque<ChunkRead> = VecDeque::new();
-            'ranges: for (lo, hi) in scope.ranges() {
-                let mut from = lo;
-                loop {
-                    let end = match source.chunk_end(from, hi, chunk_size).await {
-                        Ok(end) => end,
-                        Err(e) => {
-                            reads.push_back(tokio::spawn(async move { Err(e) }));
-                            break 'ranges;
-                        }
-                    };
-                    // No full chunk left: the rest of the range is the last one.
-                    let upto = end.unwrap_or(hi);
-                    let reader = source.clone();
-                    // Bounded by id, not by a count: accounts added since the bound was
-                    // found are read too, and none is read twice.
-                    reads.push_back(tokio::spawn(async move {
-                        reader.read_chunk(from, upto, usize::MAX).await
-                    }));
-                    if reads.len() >= PARALLEL_READS && !forward(&tx, &mut reads).await {
-                        return;
-                    }
-                    match end {
-                        // `id < hi` also keeps `id + 1` from overflowing at i64::MAX.
-                        Some(id) if id < hi => from = id + 1,
-                        _ => break,
-                    }
-                }
-            }
-            while !reads.is_empty() {
-                if !forward(&tx, &mut reads).await {
-                    return;
-                }
-            }
-        });
+        tokio::spawn(read_ahead(self.clone(), scope, chunk_size, tx));
         rx
     }
 
@@ -91,12 +59,53 @@ impl LegacySource {
     }
 }
 
+/// The stream's producer: bounds one chunk after another, up to `PARALLEL_READS` reads in
+/// flight, each handed on in order as soon as it is the oldest.
+async fn read_ahead(source: LegacySource, scope: Scope, chunk_size: usize, tx: Sender) {
+    let mut reads: VecDeque<ChunkRead> = VecDeque::new();
+    let mut failure = None;
+    'ranges: for (lo, hi) in scope.ranges() {
+        let mut from = lo;
+        loop {
+            let end = match source.chunk_end(from, hi, chunk_size).await {
+                Ok(end) => end,
+                Err(e) => {
+                    failure = Some(e);
+                    break 'ranges;
+                }
+            };
+            // No full chunk left: the rest of the range is the last one.
+            let upto = end.unwrap_or(hi);
+            let reader = source.clone();
+            // Bounded by id, not by a count: accounts added since the bound was found are
+            // read too, and none is read twice.
+            reads.push_back(tokio::spawn(async move {
+                reader.read_chunk(from, upto, usize::MAX).await
+            }));
+            if reads.len() >= PARALLEL_READS && !forward(&tx, &mut reads).await {
+                return;
+            }
+            match end {
+                // `id < hi` also keeps `id + 1` from overflowing at i64::MAX.
+                Some(id) if id < hi => from = id + 1,
+                _ => break,
+            }
+        }
+    }
+    while !reads.is_empty() {
+        if !forward(&tx, &mut reads).await {
+            return;
+        }
+    }
+    // The chunks before a failed bound are whole: they go first, the error last.
+    if let Some(e) = failure {
+        let _ = tx.send(Err(e)).await;
+    }
+}
+
 /// Hands the oldest read on, unless it came back empty; `false` when the stream must stop
 /// (the consumer is gone, or the read failed and its error was the last item).
-async fn forward(
-    tx: &mpsc::Sender<Result<Vec<LegacyAccount>, LegacyError>>,
-    reads: &mut VecDeque<ChunkRead>,
-) -> bool {
+async fn forward(tx: &Sender, reads: &mut VecDeque<ChunkRead>) -> bool {
     let Some(read) = reads.pop_front() else {
         return true;
     };

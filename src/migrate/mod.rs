@@ -194,7 +194,7 @@ pub async fn run(
             .await
             .context("counting the target's free connections")?,
     };
-    let source = LegacySource::connect(settings, crate::legacy::stream::PARALLEL_READS + 1).await?;
+    let source = LegacySource::connect(settings, crate::legacy::stream::CONNECTIONS).await?;
     let args = serde_json::to_value(&opts)?;
     let started = std::time::Instant::now();
     // Counted before the first load may drop anything: from that drop to the rebuild
@@ -213,10 +213,7 @@ pub async fn run(
     let mappings = Arc::new(mappings);
     let categories: BTreeSet<String> = match &opts.categories {
         Some(list) => list.iter().cloned().collect(),
-        None => crate::mappings::CATEGORIES
-            .iter()
-            .map(|c| c.to_string())
-            .collect(),
+        None => crate::mappings::every_category().clone(),
     };
     let ctx = Arc::new(WriteContext {
         mappings: mappings.clone(),

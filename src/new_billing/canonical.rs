@@ -192,21 +192,11 @@ fn check_hash(want: &Canonical, check: &str) -> String {
     hex::encode(&hasher.0.finalize()[..12])
 }
 
-/// Every service category: what the check digests are taken over, whatever a run moves.
-pub fn every_category() -> &'static BTreeSet<String> {
-    static ALL: std::sync::LazyLock<BTreeSet<String>> = std::sync::LazyLock::new(|| {
-        crate::mappings::CATEGORIES
-            .iter()
-            .map(|c| c.to_string())
-            .collect()
-    });
-    &ALL
-}
-
 /// What `migrate` stores in `migration.accounts.fingerprint`: a digest of the whole legacy
 /// account and one of each check's expectation (services over every category).
 pub fn fingerprint(p: &Planned, mappings: &Mappings, zone: Tz) -> String {
-    let want = expected(p, every_category(), mappings, zone);
+    // Over every category, whatever this run moves: verify compares with the same.
+    let want = expected(p, crate::mappings::every_category(), mappings, zone);
     let raw = RawVersion::Binary;
     let mut parts = vec![format!(
         "{}:{}",

@@ -10,8 +10,10 @@ use std::time::{Duration, Instant};
 
 use sqlx::{Connection, PgConnection, PgPool};
 
-/// Serialises deferring and rebuilding between concurrent runs. The two-key form: its key
-/// space is apart from the per-account locks' single keys.
+/// Serialises deferring, and the brief rebuild steps (indexes, keys added unchecked),
+/// between concurrent runs; validating a key claims its own `deferred_ddl` row instead, so
+/// two can run at once. The two-key form: its key space is apart from the per-account
+/// locks' single keys.
 const LOCK: &str = "SELECT pg_advisory_xact_lock(hashtext('billmigrate'), hashtext('first_load'))";
 
 /// The tables `migrate` writes; their foreign keys and non-unique indexes are deferred.

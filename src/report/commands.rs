@@ -69,7 +69,7 @@ pub async fn plan(
 ) -> anyhow::Result<PlanRun> {
     let mappings = Mappings::load(&settings.mappings_dir).map_err(Fatal::from)?;
     let ctx = crate::plan::rules_context(settings, &mappings);
-    let source = LegacySource::connect(settings, crate::legacy::stream::PARALLEL_READS + 1).await?;
+    let source = LegacySource::connect(settings, crate::legacy::stream::CONNECTIONS).await?;
     let total = source.count(scope).await?;
     let progress = Progress::new(mode, "plan", total);
     let mut report = PlanPage::create(out, &mappings, total)?;

@@ -152,7 +152,7 @@ pub fn compare(
     let print = print.as_deref().unwrap_or("");
     // A check's expectation moved since the migration only if the legacy data under it
     // changed: compare with the digest stored then (over every category, like then).
-    let all = canonical::every_category();
+    let all = crate::mappings::every_category();
     // Built at most once, and only for an account that shows a difference.
     let want_all = std::cell::OnceCell::new();
     let changed = |check: &str| {

@@ -197,7 +197,7 @@ pub async fn run(
 ) -> anyhow::Result<VerifySummary> {
     let started = std::time::Instant::now();
     let pool = crate::new_billing::open(&settings.target_url, 2).await?;
-    let source = LegacySource::connect(settings, crate::legacy::stream::PARALLEL_READS + 1).await?;
+    let source = LegacySource::connect(settings, crate::legacy::stream::CONNECTIONS).await?;
     private_dir(out)?;
     let file = private_file(&out.join("differences.csv"))?;
     // The header is written by hand so that a clean run still has one.
