@@ -352,3 +352,59 @@ async fn bad_url_exits_2_with_the_error_chain() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("names no database"));
 }
+
+/// Writers load disjoint chunks, yet InnoDB can still pick one as a deadlock victim (CI saw
+/// it once). Here a heavy transaction and a chunk take each other's rows; the chunk, being
+/// lighter, is the victim and must be written again whole once the other side gives way.
+#[tokio::test]
+async fn a_chunk_picked_as_deadlock_victim_is_written_again_whole() {
+    let dbs = TestDbs::new("deadlock").await;
+    let mut other = dbs.mysql().await;
+    other
+        .query_drop("CREATE TABLE t (id INT PRIMARY KEY) ENGINE=InnoDB")
+        .await
+        .unwrap();
+    other.query_drop("START TRANSACTION").await.unwrap();
+    other.query_drop("INSERT INTO t VALUES (1)").await.unwrap();
+    let heavy: Vec<String> = (100..400).map(|i| format!("({i})")).collect();
+    other
+        .query_drop(format!("INSERT INTO t VALUES {}", heavy.join(",")))
+        .await
+        .unwrap();
+
+    let mut writer = dbs.mysql().await;
+    let chunk = tokio::spawn(async move {
+        let sql = ["INSERT INTO t VALUES (2)", "INSERT INTO t VALUES (1)"].map(String::from);
+        billmigrate::fixtures_gen::write_chunk(&mut writer, 7, &sql).await
+    });
+    let mut watch = dbs.mysql().await;
+    let mut waited = 0;
+    loop {
+        let waiting: Option<i64> = watch
+            .query_first(
+                "SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'",
+            )
+            .await
+            .unwrap();
+        if waiting == Some(1) {
+            break;
+        }
+        waited += 1;
+        assert!(waited < 200, "the chunk never waited for row 1");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Row 2 is the chunk's: a deadlock, and InnoDB rolls back the lighter transaction. That
+    // this insert succeeds at all shows the chunk's first attempt was undone.
+    other
+        .query_drop("INSERT INTO t VALUES (2)")
+        .await
+        .expect("the heavy transaction survives the deadlock");
+    other.query_drop("ROLLBACK").await.unwrap();
+
+    chunk
+        .await
+        .unwrap()
+        .expect("the chunk is retried after the deadlock");
+    let ids: Vec<i64> = watch.query("SELECT id FROM t ORDER BY id").await.unwrap();
+    assert_eq!(ids, vec![1, 2]);
+}

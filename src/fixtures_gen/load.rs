@@ -146,18 +146,55 @@ async fn write_loop(
         let sql = tokio::task::spawn_blocking(move || statements(&chunk, &off))
             .await
             .map_err(|e| anyhow!("serialising chunk {index} failed: {e}"))?;
-        conn.query_drop("START TRANSACTION").await?;
-        for s in &sql {
-            conn.query_drop(s).await.with_context(|| {
-                let head: String = s.chars().take(120).collect();
-                format!("chunk {index}: INSERT failed: {head}…")
-            })?;
-        }
-        conn.query_drop("COMMIT")
-            .await
-            .with_context(|| format!("chunk {index}: COMMIT failed"))?;
+        write_chunk(&mut conn, index, &sql).await?;
         progress.inc(accounts);
     }
     conn.disconnect().await.ok();
     Ok(())
+}
+
+/// Tries a chunk's transaction this often when InnoDB picks it as a deadlock victim.
+const CHUNK_ATTEMPTS: u32 = 5;
+
+/// Writes one chunk as one transaction. Writers insert disjoint id ranges, yet InnoDB's
+/// gap and foreign-key locks can still deadlock two of them; the victim's transaction is
+/// rolled back whole, so the chunk is written again from its first statement.
+pub async fn write_chunk(conn: &mut Conn, index: u64, sql: &[String]) -> Result<()> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match try_chunk(conn, sql).await {
+            Ok(()) => return Ok(()),
+            Err((e, _)) if lock_conflict(&e) && attempt < CHUNK_ATTEMPTS => {
+                // A lock wait timeout rolls back only the statement: end the transaction.
+                conn.query_drop("ROLLBACK").await?;
+                tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
+            }
+            Err((e, head)) => {
+                return Err(anyhow::Error::new(e).context(format!("chunk {index}: {head}")));
+            }
+        }
+    }
+}
+
+/// One attempt; on failure, the error and which statement it came from.
+async fn try_chunk(conn: &mut Conn, sql: &[String]) -> Result<(), (mysql_async::Error, String)> {
+    let fail = |head: String| move |e| (e, head);
+    conn.query_drop("START TRANSACTION")
+        .await
+        .map_err(fail("START TRANSACTION failed".into()))?;
+    for s in sql {
+        conn.query_drop(s).await.map_err(|e| {
+            let head: String = s.chars().take(120).collect();
+            (e, format!("INSERT failed: {head}…"))
+        })?;
+    }
+    conn.query_drop("COMMIT")
+        .await
+        .map_err(fail("COMMIT failed".into()))
+}
+
+/// Deadlock (1213) or lock wait timeout (1205).
+fn lock_conflict(e: &mysql_async::Error) -> bool {
+    matches!(e, mysql_async::Error::Server(s) if matches!(s.code, 1205 | 1213))
 }

@@ -35,6 +35,7 @@ use mysql_async::Conn;
 use mysql_async::prelude::Queryable;
 
 pub use chunkgen::generate_chunk;
+pub use load::write_chunk;
 
 /// What to generate, and where.
 #[derive(Clone, Debug)]
