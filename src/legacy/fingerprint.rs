@@ -30,6 +30,14 @@ impl RawVersion {
     }
 }
 
+/// The largest encoding buffer a thread keeps between accounts; a rare huge account's is
+/// dropped after use.
+const KEPT_BUFFER: usize = 1 << 20;
+
+thread_local! {
+    static ENCODED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// SHA-256 (hex) of the account in the given version's encoding.
 pub fn fingerprint(account: &LegacyAccount, version: RawVersion) -> String {
     // The model serialises deterministically: fields in declaration order, children sorted
@@ -42,8 +50,18 @@ pub fn fingerprint(account: &LegacyAccount, version: RawVersion) -> String {
         // Length-prefixed strings and tagged options: two different accounts never encode
         // alike (the model has no skipped or flattened fields). Encoded whole, then hashed:
         // fed to the hash a varint at a time, the hash's buffering cost more than encoding.
-        RawVersion::Binary => hasher
-            .update(postcard::to_allocvec(account).expect("the legacy model always serialises")),
+        // The buffer is kept per thread: grown from empty for every account, its copies on
+        // each doubling were most of the encoding's cost.
+        RawVersion::Binary => {
+            let mut buf = ENCODED.take();
+            buf.clear();
+            let buf =
+                postcard::to_extend(account, buf).expect("the legacy model always serialises");
+            hasher.update(&buf);
+            if buf.capacity() <= KEPT_BUFFER {
+                ENCODED.set(buf);
+            }
+        }
     }
     hex::encode(hasher.finalize())
 }
