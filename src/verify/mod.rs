@@ -9,12 +9,14 @@ mod target_read;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::NaiveDate;
 use futures_util::TryStreamExt;
 use serde::Serialize;
 use sqlx::PgPool;
+use tokio::task::JoinHandle;
 
 use crate::legacy::LegacySource;
 use crate::mappings::Mappings;
@@ -84,18 +86,27 @@ impl VerifySummary {
     }
 }
 
-struct VerifySink<'a> {
-    pool: &'a PgPool,
+struct VerifySink {
+    pool: PgPool,
     /// A handle on the legacy pool (cheap clone), for the payments behind a moved balance.
     source: LegacySource,
-    mappings: &'a Mappings,
+    mappings: Arc<Mappings>,
     zone: chrono_tz::Tz,
     csv: csv::Writer<std::io::BufWriter<std::fs::File>>,
     summary: VerifySummary,
     seen: Vec<i64>,
+    /// The chunk being checked while the planner decides the next one.
+    pending: Option<JoinHandle<anyhow::Result<Checked>>>,
 }
 
-impl VerifySink<'_> {
+/// One chunk checked against the target.
+struct Checked {
+    ids: Vec<i64>,
+    accounts_checked: u64,
+    diffs: Vec<Vec<Difference>>,
+}
+
+impl VerifySink {
     fn record(&mut self, diffs: &[Difference]) -> anyhow::Result<()> {
         if diffs.is_empty() {
             return Ok(());
@@ -114,36 +125,74 @@ impl VerifySink<'_> {
         }
         Ok(())
     }
-}
 
-impl Sink for VerifySink<'_> {
-    async fn accept(&mut self, chunk: Vec<Planned>) -> anyhow::Result<()> {
-        let (Some(lo), Some(hi)) = (
-            chunk.first().map(|p| p.account.id),
-            chunk.last().map(|p| p.account.id),
-        ) else {
+    /// Waits for the chunk in flight, if any, and writes what it found.
+    async fn settle(&mut self) -> anyhow::Result<()> {
+        let Some(task) = self.pending.take() else {
             return Ok(());
         };
-        let target = target_read::read_range(self.pool, lo, hi)
+        let checked = task
             .await
-            .context("reading the target database")?;
-        let migrated = Known::Is(AccountStatus::Migrated);
-        let mut diffs = Vec::with_capacity(chunk.len());
-        for p in &chunk {
-            self.seen.push(p.account.id);
-            let t = target.get(&p.account.id);
-            if t.is_some_and(|t| t.ledger.as_ref().is_some_and(|l| l.status == migrated)) {
-                self.summary.accounts_checked += 1;
-            }
-            diffs.push(compare::compare(p, t, self.mappings, self.zone));
-        }
-        let migrated_at = |id: i64| target.get(&id)?.ledger.as_ref()?.migrated_at;
-        payments::annotate(&mut diffs, migrated_at, &self.source, self.zone).await?;
-        for account in &diffs {
+            .map_err(|e| anyhow::anyhow!("checking a chunk failed: {e}"))??;
+        self.seen.extend(checked.ids);
+        self.summary.accounts_checked += checked.accounts_checked;
+        for account in &checked.diffs {
             self.record(account)?;
         }
         Ok(())
     }
+}
+
+impl Sink for VerifySink {
+    /// Starts checking `chunk` on its own task, then writes what the previous chunk's check
+    /// found: the target's reads and the comparison overlap the planner's reading and
+    /// deciding instead of waiting for each other. Differences stay in account order.
+    async fn accept(&mut self, chunk: Vec<Planned>) -> anyhow::Result<()> {
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        let task = tokio::spawn(check_chunk(
+            self.pool.clone(),
+            self.source.clone(),
+            self.mappings.clone(),
+            self.zone,
+            chunk,
+        ));
+        self.settle().await?;
+        self.pending = Some(task);
+        Ok(())
+    }
+}
+
+/// Reads the target's side of a chunk and compares each account with its plan.
+async fn check_chunk(
+    pool: PgPool,
+    source: LegacySource,
+    mappings: Arc<Mappings>,
+    zone: chrono_tz::Tz,
+    chunk: Vec<Planned>,
+) -> anyhow::Result<Checked> {
+    let (lo, hi) = (chunk[0].account.id, chunk[chunk.len() - 1].account.id);
+    let target = target_read::read_range(&pool, lo, hi)
+        .await
+        .context("reading the target database")?;
+    let migrated = Known::Is(AccountStatus::Migrated);
+    let mut checked = Checked {
+        ids: Vec::with_capacity(chunk.len()),
+        accounts_checked: 0,
+        diffs: Vec::with_capacity(chunk.len()),
+    };
+    for p in &chunk {
+        checked.ids.push(p.account.id);
+        let t = target.get(&p.account.id);
+        if t.is_some_and(|t| t.ledger.as_ref().is_some_and(|l| l.status == migrated)) {
+            checked.accounts_checked += 1;
+        }
+        checked.diffs.push(compare::compare(p, t, &mappings, zone));
+    }
+    let migrated_at = |id: i64| target.get(&id)?.ledger.as_ref()?.migrated_at;
+    payments::annotate(&mut checked.diffs, migrated_at, &source, zone).await?;
+    Ok(checked)
 }
 
 /// Accounts the target knows (migrated, or a client without a ledger row) whose legacy
@@ -206,9 +255,9 @@ pub async fn run(
         .from_writer(std::io::BufWriter::new(file));
     csv.write_record(["legacy_account_id", "check", "kind", "expected", "actual"])?;
     let mut sink = VerifySink {
-        pool: &pool,
+        pool: pool.clone(),
         source: source.clone(),
-        mappings,
+        mappings: Arc::new(mappings.clone()),
         zone: settings.legacy_timezone,
         csv,
         summary: VerifySummary {
@@ -217,11 +266,13 @@ pub async fn run(
             ..VerifySummary::default()
         },
         seen: Vec::new(),
+        pending: None,
     };
     let ctx = plan::rules_context(settings, mappings);
     let total = source.count(scope).await?;
     let progress = Progress::new(mode, "verify", total);
     plan::run(&source, scope, &ctx, 2000, &progress, &mut sink).await?;
+    sink.settle().await?;
     progress.finish();
     let partner_diffs = partners::check(&pool, &source, mappings, settings.legacy_timezone, scope)
         .await

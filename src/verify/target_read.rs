@@ -20,6 +20,15 @@ fn slot(map: &mut BTreeMap<i64, TargetAccount>, id: i64) -> &mut TargetAccount {
     map.entry(id).or_default()
 }
 
+/// The account a client of this range belongs to (rows are moved into it, not cloned).
+fn of_client<'m>(
+    map: &'m mut BTreeMap<i64, TargetAccount>,
+    legacy_of: &HashMap<i64, i64>,
+    client: i64,
+) -> Option<&'m mut TargetAccount> {
+    legacy_of.get(&client).map(|id| slot(map, *id))
+}
+
 /// Target data of every legacy account id in `lo..=hi`.
 pub async fn read_range(
     pool: &PgPool,
@@ -77,11 +86,6 @@ pub async fn read_range(
             vat_invoices_enabled,
         });
     }
-    let mut put = |client: i64, f: &mut dyn FnMut(&mut TargetAccount)| {
-        if let Some(id) = legacy_of.get(&client) {
-            f(slot(&mut out, *id));
-        }
-    };
 
     let owners: Vec<(i64, i64, Vec<String>, Option<i64>)> = sqlx::query_as(
         "SELECT client_id, user_id, permissions, legacy_user_id
@@ -100,14 +104,14 @@ pub async fn read_range(
     .into_iter()
     .collect();
     for (client, user, permissions, legacy_user_id) in owners {
-        let email = emails.get(&user).cloned().unwrap_or_default();
-        put(client, &mut |t| {
+        if let Some(t) = of_client(&mut out, &legacy_of, client) {
             t.owner.push(OwnerRecord {
-                email: email.clone(),
-                permissions: permissions.clone(),
+                // One user may own several clients.
+                email: emails.get(&user).cloned().unwrap_or_default(),
+                permissions,
                 legacy_user_id,
-            })
-        });
+            });
+        }
     }
 
     let invitations: Vec<(i64, Option<i64>, String, Vec<String>)> = sqlx::query_as(
@@ -118,13 +122,10 @@ pub async fn read_range(
     .fetch_all(&mut *tx)
     .await?;
     for (client, user, email, permissions) in invitations {
-        put(client, &mut |t| {
-            let record = InvitationRecord {
-                email: email.clone(),
-                permissions: permissions.clone(),
-            };
+        if let Some(t) = of_client(&mut out, &legacy_of, client) {
+            let record = InvitationRecord { email, permissions };
             t.invitations.insert(user.unwrap_or(0), record);
-        });
+        }
     }
 
     let payers: Vec<PayerRow> = sqlx::query_as(
@@ -135,7 +136,9 @@ pub async fn read_range(
     .fetch_all(&mut *tx)
     .await?;
     for p in payers {
-        put(p.client_id, &mut |t| t.payer.push(p.record()));
+        if let Some(t) = of_client(&mut out, &legacy_of, p.client_id) {
+            t.payer.push(p.record());
+        }
     }
 
     let balances: Vec<(i64, Decimal, String)> = sqlx::query_as(
@@ -145,12 +148,9 @@ pub async fn read_range(
     .fetch_all(&mut *tx)
     .await?;
     for (client, amount, currency) in balances {
-        put(client, &mut |t| {
-            t.balance.push(BalanceRecord {
-                amount,
-                currency: currency.clone(),
-            })
-        });
+        if let Some(t) = of_client(&mut out, &legacy_of, client) {
+            t.balance.push(BalanceRecord { amount, currency });
+        }
     }
 
     let services: Vec<ServiceRow> = sqlx::query_as(
@@ -165,9 +165,9 @@ pub async fn read_range(
     let item_of: HashMap<i64, i64> = services.iter().map(|s| (s.id, s.legacy_item_id)).collect();
     for s in services {
         let parent_item = s.parent_id.and_then(|p| item_of.get(&p).copied());
-        put(s.client_id, &mut |t| {
+        if let Some(t) = of_client(&mut out, &legacy_of, s.client_id) {
             t.services.insert(s.legacy_item_id, s.record(parent_item));
-        });
+        }
     }
     tx.commit().await?;
     Ok(out)
@@ -190,19 +190,19 @@ struct PayerRow {
 }
 
 impl PayerRow {
-    fn record(&self) -> PayerRecord {
+    fn record(self) -> PayerRecord {
         PayerRecord {
             legacy_profile_id: self.legacy_profile_id,
-            kind: self.kind.clone(),
-            name: self.name.clone(),
-            person: self.person.clone(),
-            email: self.email.clone(),
-            phone: self.phone.clone(),
-            country: self.country.clone(),
-            postcode: self.postcode.clone(),
-            city: self.city.clone(),
-            address: self.address.clone(),
-            vat_number: self.vat_number.clone(),
+            kind: self.kind,
+            name: self.name,
+            person: self.person,
+            email: self.email,
+            phone: self.phone,
+            country: self.country,
+            postcode: self.postcode,
+            city: self.city,
+            address: self.address,
+            vat_number: self.vat_number,
             vat_payer: self.vat_payer,
         }
     }
@@ -229,22 +229,22 @@ struct ServiceRow {
 }
 
 impl ServiceRow {
-    fn record(&self, parent_item: Option<i64>) -> ServiceRecord {
+    fn record(self, parent_item: Option<i64>) -> ServiceRecord {
         ServiceRecord {
             parent_item,
-            category: self.category.clone(),
+            category: self.category,
             priority: self.priority,
             seq: self.seq,
-            product_code: self.product_code.clone(),
-            label: self.label.clone(),
-            domain: self.domain.clone(),
+            product_code: self.product_code,
+            label: self.label,
+            domain: self.domain,
             status: Known::parse(&self.status),
             opened_at: self.opened_at,
             expires_at: self.expires_at,
             period_months: self.period_months,
             auto_renew_months: self.auto_renew_months,
             price: self.price,
-            currency: self.currency.clone(),
+            currency: self.currency,
         }
     }
 }
