@@ -5,6 +5,7 @@
 
 use std::fmt;
 
+use chrono::format::{Fixed, Item, Numeric, Pad};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 
@@ -156,10 +157,27 @@ impl<T: fmt::Display> fmt::Display for Opt<'_, T> {
 /// Instants in UTC to the microsecond, PostgreSQL's precision.
 struct Instant<'a>(&'a Option<DateTime<Utc>>);
 
+/// `%Y-%m-%dT%H:%M:%S%.6f`, parsed once: `migrate` formats every service's dates for its
+/// check digests, and parsing the pattern each time was a third of that.
+const INSTANT: &[Item<'static>] = &[
+    Item::Numeric(Numeric::Year, Pad::Zero),
+    Item::Literal("-"),
+    Item::Numeric(Numeric::Month, Pad::Zero),
+    Item::Literal("-"),
+    Item::Numeric(Numeric::Day, Pad::Zero),
+    Item::Literal("T"),
+    Item::Numeric(Numeric::Hour, Pad::Zero),
+    Item::Literal(":"),
+    Item::Numeric(Numeric::Minute, Pad::Zero),
+    Item::Literal(":"),
+    Item::Numeric(Numeric::Second, Pad::Zero),
+    Item::Fixed(Fixed::Nanosecond6),
+];
+
 impl fmt::Display for Instant<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            Some(t) => write!(f, "{}", t.format("%Y-%m-%dT%H:%M:%S%.6f")),
+            Some(t) => t.format_with_items(INSTANT.iter()).fmt(f),
             None => f.write_str(NONE),
         }
     }
@@ -296,5 +314,24 @@ mod tests {
             legacy_user_id: None,
         };
         assert_eq!(owner.to_string(), "a@b.ua|x;y|∅");
+    }
+
+    #[test]
+    fn instants_spell_like_their_strftime_pattern() {
+        // Digests stored by earlier versions hash this text: it must not change by a byte.
+        for text in [
+            "2011-03-01T10:00:00.5Z",
+            "1999-12-31T23:59:59.999999Z",
+            "2024-02-29T00:00:00Z",
+            "0987-01-02T03:04:05.000007Z",
+            "2026-11-15T12:30:45.123456789Z",
+        ] {
+            let t = DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+            assert_eq!(
+                Instant(&Some(t)).to_string(),
+                t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+                "{text}"
+            );
+        }
     }
 }
