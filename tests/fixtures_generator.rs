@@ -373,6 +373,7 @@ async fn a_chunk_picked_as_deadlock_victim_is_written_again_whole() {
         .unwrap();
 
     let mut writer = dbs.mysql().await;
+    let writer_id = writer.id();
     let chunk = tokio::spawn(async move {
         let sql = ["INSERT INTO t VALUES (2)", "INSERT INTO t VALUES (1)"].map(String::from);
         billmigrate::fixtures_gen::write_chunk(&mut writer, 7, &sql).await
@@ -380,9 +381,12 @@ async fn a_chunk_picked_as_deadlock_victim_is_written_again_whole() {
     let mut watch = dbs.mysql().await;
     let mut waited = 0;
     loop {
+        // The writer's own transaction: other tests may be waiting on locks meanwhile.
         let waiting: Option<i64> = watch
-            .query_first(
-                "SELECT COUNT(*) FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'",
+            .exec_first(
+                "SELECT COUNT(*) FROM information_schema.innodb_trx
+                 WHERE trx_state = 'LOCK WAIT' AND trx_mysql_thread_id = ?",
+                (writer_id,),
             )
             .await
             .unwrap();

@@ -167,7 +167,9 @@ pub async fn write_chunk(conn: &mut Conn, index: u64, sql: &[String]) -> Result<
             Ok(()) => return Ok(()),
             Err((e, _)) if lock_conflict(&e) && attempt < CHUNK_ATTEMPTS => {
                 // A lock wait timeout rolls back only the statement: end the transaction.
-                conn.query_drop("ROLLBACK").await?;
+                conn.query_drop("ROLLBACK")
+                    .await
+                    .with_context(|| format!("chunk {index}: ROLLBACK after {e} failed"))?;
                 tokio::time::sleep(std::time::Duration::from_millis(50 << attempt)).await;
             }
             Err((e, head)) => {

@@ -177,7 +177,7 @@ const INSTANT: &[Item<'static>] = &[
 impl fmt::Display for Instant<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
-            Some(t) => t.format_with_items(INSTANT.iter()).fmt(f),
+            Some(t) => write!(f, "{}", t.format_with_items(INSTANT.iter())),
             None => f.write_str(NONE),
         }
     }

@@ -99,6 +99,15 @@ struct VerifySink {
     pending: Option<JoinHandle<anyhow::Result<Checked>>>,
 }
 
+impl Drop for VerifySink {
+    /// A run that stops on an error does not leave a chunk's check querying both databases.
+    fn drop(&mut self) {
+        if let Some(task) = self.pending.take() {
+            task.abort();
+        }
+    }
+}
+
 /// One chunk checked against the target.
 struct Checked {
     ids: Vec<i64>,
@@ -131,9 +140,11 @@ impl VerifySink {
         let Some(task) = self.pending.take() else {
             return Ok(());
         };
-        let checked = task
-            .await
-            .map_err(|e| anyhow::anyhow!("checking a chunk failed: {e}"))??;
+        let checked = match task.await {
+            Ok(checked) => checked?,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => anyhow::bail!("checking a chunk was cancelled: {e}"),
+        };
         self.seen.extend(checked.ids);
         self.summary.accounts_checked += checked.accounts_checked;
         for account in &checked.diffs {
@@ -173,9 +184,12 @@ async fn check_chunk(
     chunk: Vec<Planned>,
 ) -> anyhow::Result<Checked> {
     let (lo, hi) = (chunk[0].account.id, chunk[chunk.len() - 1].account.id);
+    // Named here: the error surfaces while the planner hands over the next chunk.
+    let context = || format!("checking accounts {lo}-{hi}");
     let target = target_read::read_range(&pool, lo, hi)
         .await
-        .context("reading the target database")?;
+        .context("reading the target database")
+        .with_context(context)?;
     let migrated = Known::Is(AccountStatus::Migrated);
     let mut checked = Checked {
         ids: Vec::with_capacity(chunk.len()),
@@ -191,7 +205,9 @@ async fn check_chunk(
         checked.diffs.push(compare::compare(p, t, &mappings, zone));
     }
     let migrated_at = |id: i64| target.get(&id)?.ledger.as_ref()?.migrated_at;
-    payments::annotate(&mut checked.diffs, migrated_at, &source, zone).await?;
+    payments::annotate(&mut checked.diffs, migrated_at, &source, zone)
+        .await
+        .with_context(context)?;
     Ok(checked)
 }
 
@@ -286,7 +302,7 @@ pub async fn run(
     }
     pool.close().await;
     sink.csv.flush()?;
-    let mut summary = sink.summary;
+    let mut summary = std::mem::take(&mut sink.summary);
     summary.seconds = started.elapsed().as_secs_f64();
     summary.out = out.to_owned();
     if summary.cutoff_passed {
