@@ -135,9 +135,12 @@ impl VerifySink {
         Ok(())
     }
 
-    /// Waits for the chunk in flight, if any, and writes what it found.
-    async fn settle(&mut self) -> anyhow::Result<()> {
-        let Some(task) = self.pending.take() else {
+    /// Waits for a chunk's check, if any, and writes what it found.
+    async fn settle(
+        &mut self,
+        task: Option<JoinHandle<anyhow::Result<Checked>>>,
+    ) -> anyhow::Result<()> {
+        let Some(task) = task else {
             return Ok(());
         };
         let checked = match task.await {
@@ -169,9 +172,10 @@ impl Sink for VerifySink {
             self.zone,
             chunk,
         ));
-        self.settle().await?;
-        self.pending = Some(task);
-        Ok(())
+        // Held by the sink before waiting: should the previous chunk fail, dropping the sink
+        // stops this one too.
+        let previous = self.pending.replace(task);
+        self.settle(previous).await
     }
 }
 
@@ -288,7 +292,8 @@ pub async fn run(
     let total = source.count(scope).await?;
     let progress = Progress::new(mode, "verify", total);
     plan::run(&source, scope, &ctx, 2000, &progress, &mut sink).await?;
-    sink.settle().await?;
+    let last = sink.pending.take();
+    sink.settle(last).await?;
     progress.finish();
     let partner_diffs = partners::check(&pool, &source, mappings, settings.legacy_timezone, scope)
         .await
