@@ -189,16 +189,16 @@ pub fn fingerprint(p: &Planned, mappings: &Mappings, zone: Tz) -> String {
     // Over every category, whatever this run moves: verify compares with the same.
     let want = expected(p, crate::mappings::every_category(), mappings, zone);
     let raw = RawVersion::Binary;
-    let mut parts = vec![format!(
+    let mut print = format!(
         "{}:{}",
         raw.part(),
         crate::legacy::fingerprint::fingerprint(&p.account, raw)
-    )];
+    );
     let mut buf = String::with_capacity(1024);
     for check in CHECKS {
-        parts.push(format!("{check}:{}", check_hash(&want, check, &mut buf)));
+        print.push_str(&format!(";{check}:{}", check_hash(&want, check, &mut buf)));
     }
-    parts.join(";")
+    print
 }
 
 /// The stored digest of one part (`raw2`, `raw` or a check) of a fingerprint.
