@@ -5,7 +5,6 @@ pub mod canonical;
 pub mod context;
 pub mod copy;
 pub mod first_load;
-pub mod owners;
 pub mod partners;
 pub mod records;
 pub mod rows;

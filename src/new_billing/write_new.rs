@@ -11,10 +11,20 @@ use sqlx::PgConnection;
 use super::bulk;
 use super::canonical;
 use super::context::WriteContext;
-use super::owners::{self, Owners};
 use super::rows;
 use crate::plan::Planned;
 use crate::rules::NewClient;
+
+/// The batch's owner users, as the database holds them after the upsert.
+#[derive(Default)]
+struct Owners {
+    /// email → user id.
+    ids: HashMap<String, i64>,
+    /// user id → the user's language (a lower account, maybe of an earlier batch, decides it).
+    languages: HashMap<i64, String>,
+    /// Users this batch created.
+    new_users: HashSet<i64>,
+}
 
 /// What the first write of a batch produced.
 pub struct Written {
@@ -82,16 +92,59 @@ pub async fn write_new_accounts(
 
     // Owners last: a user shared with an account in a concurrent batch is locked from
     // this insert to our commit, so the shorter that stretch, the shorter the other waits.
-    let owners = owners::write_owners(tx, &rows::owners(new.iter().copied())).await?;
+    let o = rows::owners(new.iter().copied());
+    // Returned: users inserted now (`xmax = 0`) and users this batch's lower account took
+    // over (`xmax <> 0`); an existing user the batch does not take over is not returned.
+    let upserted: Vec<(i64, String, String, bool)> = sqlx::query_as(
+        "INSERT INTO billing.users (email, name, language, first_legacy_account_id)
+         SELECT e, n, l, f FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[]) AS t(e, n, l, f)
+         ON CONFLICT (email) DO UPDATE
+           SET name = EXCLUDED.name, language = EXCLUDED.language, first_legacy_account_id = EXCLUDED.first_legacy_account_id
+           WHERE billing.users.first_legacy_account_id > EXCLUDED.first_legacy_account_id
+         RETURNING id, email, language, xmax = 0",
+    )
+    .bind(&o.email)
+    .bind(&o.name)
+    .bind(&o.language)
+    .bind(&o.first_legacy_account_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut owners = Owners::default();
+    let mut taken_over = Vec::new();
+    for (id, email, language, inserted) in upserted {
+        if inserted {
+            owners.new_users.insert(id);
+        } else {
+            taken_over.push(id);
+        }
+        owners.ids.insert(email, id);
+        owners.languages.insert(id, language);
+    }
+    let existing: Vec<&String> = o
+        .email
+        .iter()
+        .filter(|e| !owners.ids.contains_key(*e))
+        .collect();
+    if !existing.is_empty() {
+        let rows: Vec<(String, i64, String)> =
+            sqlx::query_as("SELECT email, id, language FROM billing.users WHERE email = ANY($1)")
+                .bind(&existing)
+                .fetch_all(&mut *tx)
+                .await?;
+        for (email, id, language) in rows {
+            owners.ids.insert(email, id);
+            owners.languages.insert(id, language);
+        }
+    }
     // A lower account may just have taken over a user an earlier batch created: its
     // still-pending owner emails follow the user's language, whatever order batches commit in.
     // Only taken-over users can need it, and most batches take over none.
-    if !owners.taken_over.is_empty() {
+    if !taken_over.is_empty() {
         sqlx::query(
             "UPDATE migration.outbox o SET language = u.language FROM billing.users u
              WHERE o.user_id = u.id AND u.id = ANY($1) AND o.status = 'pending' AND o.language <> u.language",
         )
-        .bind(&owners.taken_over)
+        .bind(&taken_over)
         .execute(&mut *tx)
         .await?;
     }
