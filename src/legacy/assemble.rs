@@ -73,104 +73,78 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
         id.and_then(|id| accounts.binary_search_by_key(&id, |a| a.id).ok())
     };
 
-    let users: Vec<(Option<i64>, ClientUser)> = raw
-        .users
-        .into_iter()
-        .map(|row| {
-            let mut v = row.into_iter();
-            let mut next = || v.next().unwrap_or(Value::NULL);
-            let account = int(next());
-            (
-                account,
-                ClientUser {
-                    id: int(next()).unwrap_or_default(),
-                    login: text_or_empty(next()),
-                    email: text(next()),
-                    realname: text(next()),
-                    language: text(next()),
-                    enabled: flag(next()),
-                    superuser: flag(next()),
-                    createdate: datetime(next()),
-                },
-            )
-        })
-        .collect();
-    for (account, user) in users {
+    // Each row goes straight to its account: collected first, a chunk's rows made a
+    // temporary vector of hundreds of kilobytes, fresh memory from the OS on every chunk.
+    for row in raw.users {
+        let mut v = row.into_iter();
+        let mut next = || v.next().unwrap_or(Value::NULL);
+        let account = int(next());
+        let user = ClientUser {
+            id: int(next()).unwrap_or_default(),
+            login: text_or_empty(next()),
+            email: text(next()),
+            realname: text(next()),
+            language: text(next()),
+            enabled: flag(next()),
+            superuser: flag(next()),
+            createdate: datetime(next()),
+        };
         if let Some(i) = slot(accounts, account) {
             accounts[i].users.push(user);
         }
     }
 
-    let profiles: Vec<(Option<i64>, Profile)> = raw
-        .profiles
-        .into_iter()
-        .map(|row| {
-            let mut v = row.into_iter();
-            let mut next = || v.next().unwrap_or(Value::NULL);
-            let account = int(next());
-            (
-                account,
-                Profile {
-                    id: int(next()).unwrap_or_default(),
-                    name: text_or_empty(next()),
-                    person: text(next()),
-                    profiletype: int(next()),
-                    email: text(next()),
-                    phone: text(next()),
-                    country: text(next()),
-                    postcode: text(next()),
-                    city: text(next()),
-                    address: text(next()),
-                    vatnum: text(next()),
-                    vatpayer: flag(next()),
-                    createdate: datetime(next()),
-                    nomigrate: flag(next()),
-                },
-                [text(next()), text(next()), text(next()), text(next())],
-            )
-        })
-        .map(|(account, mut profile, physical)| {
-            choose_address(&mut profile, physical);
-            (account, profile)
-        })
-        .collect();
-    for (account, profile) in profiles {
+    for row in raw.profiles {
+        let mut v = row.into_iter();
+        let mut next = || v.next().unwrap_or(Value::NULL);
+        let account = int(next());
+        let mut profile = Profile {
+            id: int(next()).unwrap_or_default(),
+            name: text_or_empty(next()),
+            person: text(next()),
+            profiletype: int(next()),
+            email: text(next()),
+            phone: text(next()),
+            country: text(next()),
+            postcode: text(next()),
+            city: text(next()),
+            address: text(next()),
+            vatnum: text(next()),
+            vatpayer: flag(next()),
+            createdate: datetime(next()),
+            nomigrate: flag(next()),
+        };
+        let physical = [text(next()), text(next()), text(next()), text(next())];
+        choose_address(&mut profile, physical);
         if let Some(i) = slot(accounts, account) {
             accounts[i].profiles.push(profile);
         }
     }
 
-    let subaccounts: Vec<(Option<i64>, Subaccount, bool)> = raw
-        .subaccounts
-        .into_iter()
-        .map(|row| {
-            let mut v = row.into_iter();
-            let mut next = || v.next().unwrap_or(Value::NULL);
-            let account = int(next());
-            let id = int(next()).unwrap_or_default();
-            let currency_id = int(next());
-            let currency = iso_code(next());
-            let balance = money(next());
-            let sub = Subaccount {
+    for row in raw.subaccounts {
+        let mut v = row.into_iter();
+        let mut next = || v.next().unwrap_or(Value::NULL);
+        let account = int(next());
+        let id = int(next()).unwrap_or_default();
+        let currency_id = int(next());
+        let currency = iso_code(next());
+        let balance = money(next());
+        let Some(i) = slot(accounts, account) else {
+            continue;
+        };
+        if balance.is_err() {
+            accounts[i].damage.push(Damage::UnreadableAmount {
+                table: "subaccount",
                 id,
-                currency_id,
-                currency,
-                // A NULL balance holds no money.
-                balance: balance.unwrap_or_default().unwrap_or_default(),
-            };
-            (account, sub, balance.is_err())
-        })
-        .collect();
-    for (account, sub, unreadable) in subaccounts {
-        if let Some(i) = slot(accounts, account) {
-            if unreadable {
-                accounts[i].damage.push(Damage::UnreadableAmount {
-                    table: "subaccount",
-                    id: sub.id,
-                });
-            }
-            accounts[i].subaccounts.push(sub);
+            });
         }
+        accounts[i].subaccounts.push(Subaccount {
+            id,
+            currency_id,
+            currency,
+            // A NULL balance holds no money.
+            balance: balance.unwrap_or_default().unwrap_or_default(),
+        });
     }
 
     // What the left joins on `pricelist`/`itemtype` and `currency` gave per item row.
@@ -181,65 +155,56 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
     fn matches(table: &HashMap<i64, Vec<Value>>, id: Option<i64>) -> &[Value] {
         id.and_then(|id| table.get(&id)).map_or(NONE, Vec::as_slice)
     }
-    let items: Vec<(Option<i64>, Item, bool)> = raw
-        .items
-        .into_iter()
-        .flat_map(|row| {
-            let mut v = row.into_iter();
-            let mut next = || v.next().unwrap_or(Value::NULL);
-            let account = int(next());
-            let mut unreadable = false;
-            let id = int(next()).unwrap_or_default();
-            let pricelist = int(next());
-            let item = Item {
-                id,
-                pricelist,
-                itemtype: None,
-                parent: int(next()),
-                status: int(next()),
-                name: text_or_empty(next()),
-                opendate: datetime(next()),
-                expiredate: date(next()),
-                // BILLmanager marks a trial with period -100; no period is a month count
-                // below 1, so every such value moves as "no period" (docs/decisions.md).
-                period: int(next()).filter(|&months| months > 0),
-                // NULL is "no auto-renewal" in BILLmanager's API: the same as 0.
-                autoprolong: Some(int(next()).unwrap_or(0)),
-                cost: money(next())
-                    .inspect_err(|_| unreadable = true)
-                    .unwrap_or_default()
-                    .unwrap_or_default(),
-                currency: None,
-                domain: None,
-            };
-            let currencies = matches(&iso_of, int(next()));
-            let types = matches(&itemtype_of, pricelist);
-            // One item per pair, as the joins gave rows: one pair unless a row repeats.
-            types
-                .iter()
-                .flat_map(|t| currencies.iter().map(move |c| (t, c)))
-                .map(|(itemtype, currency)| {
-                    let item = Item {
-                        itemtype: text(itemtype.clone()),
-                        currency: iso_code(currency.clone()),
-                        ..item.clone()
-                    };
-                    (account, item, unreadable)
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let mut item_slots: Vec<(i64, usize, usize)> = Vec::with_capacity(items.len());
-    for (account, item, unreadable) in items {
-        if let Some(i) = slot(accounts, account) {
+    let mut item_slots: Vec<(i64, usize, usize)> = Vec::with_capacity(raw.items.len());
+    for row in raw.items {
+        let mut v = row.into_iter();
+        let mut next = || v.next().unwrap_or(Value::NULL);
+        let account = int(next());
+        let mut unreadable = false;
+        let id = int(next()).unwrap_or_default();
+        let pricelist = int(next());
+        let item = Item {
+            id,
+            pricelist,
+            itemtype: None,
+            parent: int(next()),
+            status: int(next()),
+            name: text_or_empty(next()),
+            opendate: datetime(next()),
+            expiredate: date(next()),
+            // BILLmanager marks a trial with period -100; no period is a month count
+            // below 1, so every such value moves as "no period" (docs/decisions.md).
+            period: int(next()).filter(|&months| months > 0),
+            // NULL is "no auto-renewal" in BILLmanager's API: the same as 0.
+            autoprolong: Some(int(next()).unwrap_or(0)),
+            cost: money(next())
+                .inspect_err(|_| unreadable = true)
+                .unwrap_or_default()
+                .unwrap_or_default(),
+            currency: None,
+            domain: None,
+        };
+        let currencies = matches(&iso_of, int(next()));
+        let types = matches(&itemtype_of, pricelist);
+        let Some(i) = slot(accounts, account) else {
+            continue;
+        };
+        // One item per pair, as the joins gave rows: one pair unless a row repeats.
+        for (itemtype, currency) in types
+            .iter()
+            .flat_map(|t| currencies.iter().map(move |c| (t, c)))
+        {
             if unreadable {
-                accounts[i].damage.push(Damage::UnreadableAmount {
-                    table: "item",
-                    id: item.id,
-                });
+                accounts[i]
+                    .damage
+                    .push(Damage::UnreadableAmount { table: "item", id });
             }
-            item_slots.push((item.id, i, accounts[i].items.len()));
-            accounts[i].items.push(item);
+            item_slots.push((id, i, accounts[i].items.len()));
+            accounts[i].items.push(Item {
+                itemtype: text(itemtype.clone()),
+                currency: iso_code(currency.clone()),
+                ..item.clone()
+            });
         }
     }
     item_slots.sort_unstable();
