@@ -27,14 +27,19 @@ pub struct RawChildren {
     pub domains: Vec<Vec<Value>>,
 }
 
+/// A row's values in query order; a short row reads as trailing NULLs.
+fn columns(row: Vec<Value>) -> impl FnMut() -> Value {
+    let mut values = row.into_iter();
+    move || values.next().unwrap_or(Value::NULL)
+}
+
 /// `account` rows (id, name, registration_date, project), in id order, into accounts;
 /// repeated ids fold into one damaged account.
 pub fn accounts(rows: Vec<Vec<Value>>) -> Vec<LegacyAccount> {
     let mut accounts: Vec<LegacyAccount> = rows
         .into_iter()
         .map(|row| {
-            let mut v = row.into_iter();
-            let mut next = || v.next().unwrap_or(Value::NULL);
+            let mut next = columns(row);
             LegacyAccount {
                 id: int(next()).unwrap_or_default(),
                 name: text_or_empty(next()),
@@ -56,12 +61,9 @@ pub fn accounts(rows: Vec<Vec<Value>>) -> Vec<LegacyAccount> {
 fn lookup(rows: Vec<Vec<Value>>) -> HashMap<i64, Vec<Value>> {
     let mut table: HashMap<i64, Vec<Value>> = HashMap::with_capacity(rows.len());
     for row in rows {
-        let mut v = row.into_iter();
-        if let Some(id) = v.next().and_then(int) {
-            table
-                .entry(id)
-                .or_default()
-                .push(v.next().unwrap_or(Value::NULL));
+        let mut next = columns(row);
+        if let Some(id) = int(next()) {
+            table.entry(id).or_default().push(next());
         }
     }
     table
@@ -73,11 +75,10 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
         id.and_then(|id| accounts.binary_search_by_key(&id, |a| a.id).ok())
     };
 
-    // Each row goes straight to its account: collected first, a chunk's rows made a
-    // temporary vector of hundreds of kilobytes, fresh memory from the OS on every chunk.
+    // Each row goes straight to its account, decoded in place: a chunk-sized vector of
+    // decoded rows in between was fresh memory on every chunk (docs/performance.md).
     for row in raw.users {
-        let mut v = row.into_iter();
-        let mut next = || v.next().unwrap_or(Value::NULL);
+        let mut next = columns(row);
         let account = int(next());
         let user = ClientUser {
             id: int(next()).unwrap_or_default(),
@@ -95,8 +96,7 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
     }
 
     for row in raw.profiles {
-        let mut v = row.into_iter();
-        let mut next = || v.next().unwrap_or(Value::NULL);
+        let mut next = columns(row);
         let account = int(next());
         let mut profile = Profile {
             id: int(next()).unwrap_or_default(),
@@ -122,8 +122,7 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
     }
 
     for row in raw.subaccounts {
-        let mut v = row.into_iter();
-        let mut next = || v.next().unwrap_or(Value::NULL);
+        let mut next = columns(row);
         let account = int(next());
         let id = int(next()).unwrap_or_default();
         let currency_id = int(next());
@@ -157,8 +156,7 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
     }
     let mut item_slots: Vec<(i64, usize, usize)> = Vec::with_capacity(raw.items.len());
     for row in raw.items {
-        let mut v = row.into_iter();
-        let mut next = || v.next().unwrap_or(Value::NULL);
+        let mut next = columns(row);
         let account = int(next());
         let mut unreadable = false;
         let id = int(next()).unwrap_or_default();
@@ -210,11 +208,8 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
     item_slots.sort_unstable();
 
     let domains = raw.domains.into_iter().map(|row| {
-        let mut v = row.into_iter();
-        (
-            int(v.next().unwrap_or(Value::NULL)),
-            text(v.next().unwrap_or(Value::NULL)),
-        )
+        let mut next = columns(row);
+        (int(next()), text(next()))
     });
     for (item, value) in domains {
         let (Some(item), Some(value)) = (item, value) else {

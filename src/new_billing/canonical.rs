@@ -5,6 +5,7 @@
 //! under.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
@@ -203,7 +204,8 @@ pub fn fingerprint(p: &Planned, mappings: &Mappings, zone: Tz) -> String {
     );
     let mut buf = String::with_capacity(1024);
     for check in CHECKS {
-        print.push_str(&format!(";{check}:{}", check_hash(&want, check, &mut buf)));
+        write!(print, ";{check}:{}", check_hash(&want, check, &mut buf))
+            .expect("writing to a String cannot fail");
     }
     print
 }
