@@ -60,7 +60,7 @@ pub enum CliCommand {
         #[arg(long, value_name = "LIST")]
         categories: Option<String>,
         /// Accounts per batch (one transaction each).
-        #[arg(long, default_value_t = 1000, value_name = "N")]
+        #[arg(long, default_value_t = 2000, value_name = "N")]
         batch_size: usize,
         /// Batches written in parallel [default: 3, fewer if the target has fewer free connections].
         #[arg(long, value_name = "N")]

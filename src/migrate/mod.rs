@@ -228,7 +228,9 @@ pub async fn run(
     let progress = Progress::new(mode, "migrate", total);
     let held_so_far = Arc::new(AtomicU64::new(0));
 
-    let (tx, rx) = mpsc::channel::<Vec<Planned>>(workers);
+    // One batch waits while the workers write theirs (and the planner holds the next):
+    // the writers are the slower side, so a longer queue only holds more accounts in memory.
+    let (tx, rx) = mpsc::channel::<Vec<Planned>>(1);
     let rx = Arc::new(Mutex::new(rx));
     let mut tasks = JoinSet::new();
     for _ in 0..workers {
