@@ -2,7 +2,9 @@
 //! tariffs → product codes, currency rates, permission sets. Loaded and checked once at
 //! start-up; any defect stops the command before work starts, naming the file and line.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashMapExt};
 use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
@@ -72,7 +74,8 @@ pub struct Mappings {
     service_types: HashMap<String, Category>,
     default_category: Category,
     tariffs: HashMap<i64, String>,
-    rates: HashMap<(String, String), Decimal>,
+    /// Keyed by the two codes' bytes, so a lookup allocates nothing.
+    rates: HashMap<[u8; 6], Decimal>,
     /// Sorted permission names of the `full` set.
     pub full_permissions: Vec<String>,
     /// Sorted permission names of the `invoices_only` set.
@@ -97,7 +100,7 @@ impl Mappings {
         if from == to {
             return Some(Decimal::ONE);
         }
-        self.rates.get(&(from.to_owned(), to.to_owned())).copied()
+        self.rates.get(&rate_key(from, to)?).copied()
     }
 
     /// Loads and validates the four files of `dir`.
@@ -186,7 +189,8 @@ impl Mappings {
             if rate <= Decimal::ZERO {
                 return Err(bad(format!("rate must be positive, got {rate}")));
             }
-            if rates.insert((from.clone(), to.clone()), rate).is_some() {
+            let key = rate_key(&from, &to).expect("iso_code gives three letters");
+            if rates.insert(key, rate).is_some() {
                 return Err(bad(format!("duplicate rate {from} → {to}")));
             }
         }
@@ -312,6 +316,18 @@ fn csv_message(err: &csv::Error) -> String {
         csv::ErrorKind::Utf8 { .. } => "malformed row: not UTF-8".into(),
         _ => format!("malformed row: {err}"),
     }
+}
+
+/// The key of a rate: both ISO codes' bytes (any other code has no rate).
+fn rate_key(from: &str, to: &str) -> Option<[u8; 6]> {
+    let (from, to) = (from.as_bytes(), to.as_bytes());
+    if from.len() != 3 || to.len() != 3 {
+        return None;
+    }
+    let mut key = [0; 6];
+    key[..3].copy_from_slice(from);
+    key[3..].copy_from_slice(to);
+    Some(key)
 }
 
 #[cfg(test)]

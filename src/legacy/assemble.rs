@@ -3,7 +3,7 @@
 //! sorting, and recording damage. Pure — no connection — so the fuzz target
 //! (`billmigrate::fuzzing`) drives exactly the code the reader runs.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use mysql_async::Value;
 

@@ -4,7 +4,7 @@
 //! [`super::bulk`]). Client and invitation ids are reserved up front, so children name their
 //! parents without a round trip per table.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use sqlx::PgConnection;
 

@@ -3,7 +3,9 @@
 //! accounts, later phases' services and held accounts with one bulk statement per table,
 //! and checks conservation of money before the caller commits.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
+
+use foldhash::{HashMap, HashSet};
 
 use rust_decimal::Decimal;
 use sqlx::PgConnection;

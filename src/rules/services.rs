@@ -1,7 +1,7 @@
 //! R5: which services and add-ons move, in which category and priority, with which product
 //! code, and the `seq` that numbers them within the client.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::reasons::{ServiceOutcome, Warning};
 use crate::legacy::model::Item;

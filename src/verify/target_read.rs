@@ -2,7 +2,9 @@
 //! table, inside one read-only snapshot — the target half of verify's merge. Rows are read
 //! as typed values into the same records the expected side builds; no formatting in SQL.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
