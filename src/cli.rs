@@ -62,7 +62,7 @@ pub enum CliCommand {
         /// Accounts per batch (one transaction each).
         #[arg(long, default_value_t = 2000, value_name = "N")]
         batch_size: usize,
-        /// Batches written in parallel [default: 3, fewer if the target has fewer free connections].
+        /// Batches written in parallel [default: 3, fewer if the target has fewer free connections or too small a lock table].
         #[arg(long, value_name = "N")]
         workers: Option<usize>,
     },

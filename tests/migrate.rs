@@ -326,3 +326,47 @@ async fn migrate_refuses_a_target_without_setup() {
         text(&out)
     );
 }
+
+/// A batch holds one advisory lock per account until it commits: when the asked workers ×
+/// batch size exceed what the target's lock table is sized for, migrate says so before any
+/// work (a later "out of shared memory" would otherwise come without a hint), then runs.
+#[tokio::test]
+async fn batches_larger_than_the_lock_table_are_warned_about_before_the_run() {
+    let dbs = TestDbs::new("locktable").await;
+    dbs.load_legacy_schema().await;
+    dbs.load_legacy_sql(&read(&repo().join("fixtures/01_simple_account.sql")))
+        .await;
+    let out = dbs.billmigrate(&["setup"]);
+    assert_eq!(code(&out), 0, "{}", text(&out));
+    let slots = scalar(
+        &dbs,
+        "SELECT current_setting('max_locks_per_transaction')::int8 * (current_setting('max_connections')::int8 + current_setting('max_prepared_transactions')::int8)",
+    )
+    .await;
+
+    let fits = dbs.billmigrate(&["migrate", "--quiet", "--workers", "1"]);
+    assert!(code(&fits) <= 1, "{}", text(&fits));
+    assert!(!text(&fits).contains("advisory locks"), "{}", text(&fits));
+
+    let too_big = (slots + 1).to_string();
+    let out = dbs.billmigrate(&[
+        "migrate",
+        "--quiet",
+        "--workers",
+        "1",
+        "--batch-size",
+        &too_big,
+    ]);
+    assert!(code(&out) <= 1, "{}", text(&out));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains(&format!("hold up to {too_big} advisory locks"))
+            && said.contains(&format!("sized for {slots}")),
+        "{said}"
+    );
+    assert_eq!(
+        scalar(&dbs, "SELECT count(*) FROM migration.accounts").await,
+        scalar(&dbs, "SELECT count(*) FROM migration.accounts WHERE run_id = (SELECT min(id) FROM migration.runs)").await,
+        "the second run found everything done"
+    );
+}

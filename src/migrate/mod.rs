@@ -4,6 +4,7 @@
 //! instead of stopping the run.
 
 mod retry;
+mod workers;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use crate::plan::{self, Planned, Sink};
 use crate::progress::{Progress, ProgressMode};
 use crate::scope::Scope;
 use crate::settings::Settings;
+use workers::{DEFAULT_WORKERS, TargetRoom};
 
 /// `migrate`'s own arguments.
 #[derive(Debug, Clone, Serialize)]
@@ -33,7 +35,7 @@ pub struct MigrateOptions {
     /// `None` = every category.
     pub categories: Option<Vec<String>>,
     pub batch_size: usize,
-    /// `None`: chosen from what the target can take ([`choose_workers`]).
+    /// `None`: chosen from what the target can take ([`TargetRoom::chosen_workers`]).
     pub workers: Option<usize>,
 }
 
@@ -188,12 +190,16 @@ pub async fn run(
     // The writers, the run record and the statistics refresh.
     let most = opts.workers.unwrap_or(DEFAULT_WORKERS).max(1);
     let pool = crate::new_billing::open(&settings.target_url, most as u32 + 2).await?;
+    let room = retry::retrying(|| TargetRoom::read(&pool), retry::is_transient_db)
+        .await
+        .context("counting the target's free connections and lock table")?;
     let (workers, workers_why) = match opts.workers {
         Some(n) => (n.max(1), "--workers".to_owned()),
-        None => retry::retrying(|| choose_workers(&pool), retry::is_transient_db)
-            .await
-            .context("counting the target's free connections")?,
+        None => room.chosen_workers(opts.batch_size),
     };
+    if let Some(warning) = room.lock_warning(workers, opts.batch_size) {
+        eprintln!("{warning}");
+    }
     let source = LegacySource::connect(settings, crate::legacy::stream::CONNECTIONS).await?;
     let args = serde_json::to_value(&opts)?;
     let started = std::time::Instant::now();
@@ -359,28 +365,6 @@ pub async fn run(
         emails_queued: counts.emails,
         elapsed_ms: started.elapsed().as_millis() as u64,
     })
-}
-
-/// Workers without `--workers`. On a 2-core machine running both servers, a third worker
-/// keeps the server busy while another batch is in a round trip or being encoded (100k
-/// accounts: 7.3–8.0 s with 3 against 8.0–8.6 s with 2); more only queue on the server's
-/// cores and locks.
-const DEFAULT_WORKERS: usize = 3;
-
-/// [`DEFAULT_WORKERS`], or fewer when the target has fewer free connection slots (each
-/// worker holds one; the run record and the statistics refresh two more).
-async fn choose_workers(pool: &sqlx::PgPool) -> Result<(usize, String), sqlx::Error> {
-    let free: i64 = sqlx::query_scalar(
-        "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
-                - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')",
-    )
-    .fetch_one(pool)
-    .await?;
-    let workers = (free - 2).clamp(1, DEFAULT_WORKERS as i64) as usize;
-    Ok((
-        workers,
-        format!("chosen: {free} free connections on the target"),
-    ))
 }
 
 /// Validates `--categories` against the categories mappings can produce.
