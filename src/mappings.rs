@@ -3,9 +3,9 @@
 //! start-up; any defect stops the command before work starts, naming the file and line.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 
 use foldhash::{HashMap, HashMapExt};
-use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 use serde::Deserialize;

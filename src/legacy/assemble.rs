@@ -187,11 +187,13 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
         let Some(i) = slot(accounts, account) else {
             continue;
         };
-        // One item per pair, as the joins gave rows: one pair unless a row repeats.
-        for (itemtype, currency) in types
+        // One item per pair, as the joins gave rows: one pair unless a row repeats. The
+        // decoded item is cloned only for the extra pairs; the last one takes it.
+        let pairs = types
             .iter()
-            .flat_map(|t| currencies.iter().map(move |c| (t, c)))
-        {
+            .flat_map(|t| currencies.iter().map(move |c| (t, c)));
+        let copies = std::iter::repeat_n(item, types.len() * currencies.len());
+        for ((itemtype, currency), item) in pairs.zip(copies) {
             if unreadable {
                 accounts[i]
                     .damage
@@ -201,7 +203,7 @@ pub fn attach(accounts: &mut [LegacyAccount], raw: RawChildren, known: &KnownDup
             accounts[i].items.push(Item {
                 itemtype: text(itemtype.clone()),
                 currency: iso_code(currency.clone()),
-                ..item.clone()
+                ..item
             });
         }
     }

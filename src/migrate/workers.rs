@@ -20,6 +20,7 @@ pub struct TargetRoom {
 }
 
 impl TargetRoom {
+    /// Both figures in one round trip, before the run starts.
     pub async fn read(pool: &sqlx::PgPool) -> Result<TargetRoom, sqlx::Error> {
         let (free_connections, lock_slots): (i64, i64) = sqlx::query_as(
             "SELECT current_setting('max_connections')::int8
