@@ -173,6 +173,9 @@ async fn add_phase_services(
 }
 
 /// R4.5: what the ledger now holds for these clients equals the legacy totals, to the cent.
+/// Read by the clients' ids through the one-opening-balance index alone: the client rows
+/// went in by this transaction's `COPY` (all or none), so joining them back only cost a
+/// lookup per account (4.2 s → about 1 s of statement time at 1M accounts).
 async fn check_conservation(
     tx: &mut PgConnection,
     fresh: &[(&Planned, &NewClient)],
@@ -181,9 +184,8 @@ async fn check_conservation(
 ) -> Result<(), WriteError> {
     let client_ids: Vec<i64> = clients.values().copied().collect();
     let written: HashMap<i64, Decimal> = sqlx::query_as::<_, (i64, Decimal)>(
-        "SELECT c.legacy_account_id, COALESCE(sum(l.amount), 0)
-         FROM billing.clients c LEFT JOIN billing.ledger_entries l ON l.client_id = c.id AND l.kind = 'opening_balance'
-         WHERE c.id = ANY($1) GROUP BY c.legacy_account_id",
+        "SELECT client_id, sum(amount) FROM billing.ledger_entries
+         WHERE client_id = ANY($1) AND kind = 'opening_balance' GROUP BY client_id",
     )
     .bind(&client_ids)
     .fetch_all(&mut *tx)
@@ -193,7 +195,8 @@ async fn check_conservation(
     let mut wrong = Vec::new();
     for (p, new) in fresh {
         let expected = legacy_total(&p.account, &new.currency, |f, t| ctx.mappings.rate(f, t));
-        if expected != written.get(&p.account.id).copied() {
+        let client = clients[&p.account.id];
+        if expected != Some(written.get(&client).copied().unwrap_or_default()) {
             wrong.push(p.account.id);
         }
     }
