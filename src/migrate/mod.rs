@@ -41,18 +41,6 @@ pub struct MigrateOptions {
     pub workers: Option<usize>,
 }
 
-/// The tables a load grows, with the columns that batches, `verify` and `status` look rows
-/// up or join by: their statistics decide whether those lookups use indexes. Sampling only
-/// these columns takes a third of the time of the whole tables (1.5 s → 0.5 s at 100k
-/// accounts), and this refresh is on the run's critical path; autovacuum fills in the rest.
-const ANALYZE: &str = "ANALYZE billing.clients (id, legacy_account_id), \
-     billing.users (id, email), billing.memberships (user_id, client_id), \
-     billing.invitations (id, client_id, legacy_user_id), billing.payers (client_id), \
-     billing.ledger_entries (client_id, kind), \
-     billing.services (id, client_id, legacy_item_id, parent_id), \
-     migration.accounts (legacy_account_id, status, client_id), \
-     migration.outbox (user_id, client_id, invitation_id, kind, status)";
-
 /// Hands chunks to the workers; the bounded channel keeps reading at most one batch ahead
 /// of writing, which bounds memory.
 struct Dispatch {
@@ -76,7 +64,8 @@ impl Sink for Dispatch {
             self.next_analyze = self.next_analyze.saturating_mul(4);
             let pool = self.pool.clone();
             tokio::spawn(async move {
-                let _ = sqlx::query(ANALYZE).execute(&pool).await;
+                let sql = crate::new_billing::statistics::all_at_once();
+                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await;
             });
         }
         self.tx
@@ -241,8 +230,7 @@ pub async fn run(
     if failure.is_none() && counts.migrated + counts.phase_added > 0 {
         // Fresh statistics after a bulk load: without them the planner may scan whole tables
         // for verify's and the next batches' index lookups (autovacuum comes much later).
-        sqlx::query(ANALYZE)
-            .execute(&pool)
+        crate::new_billing::statistics::refresh_after_load(&pool)
             .await
             .context("refreshing planner statistics")?;
     }

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 use sqlx::{Connection, PgConnection, PgPool};
 
+use super::table_jobs::{self, TableJob};
+
 /// Serialises deferring, and the brief rebuild steps (indexes, keys added unchecked),
 /// between concurrent runs; validating a key claims its own `deferred_ddl` row instead, so
 /// two can run at once. The two-key form: its key space is apart from the per-account
@@ -126,41 +128,54 @@ pub async fn defer_if_empty(pool: &PgPool, run_id: i64) -> Result<Option<Deferre
     Ok(Some(deferred))
 }
 
-/// Builds back what run `run_id` deferred: the indexes, then every foreign key added
-/// unchecked (a catalog change), then the keys validated over every row, two at a time on
-/// their own connections. Validating takes only a light lock on each table, so keys on
-/// different tables check at once, where adding them checked would queue on the tables they
-/// share (`clients`). A definition stays in `migration.deferred_ddl` until its object is
-/// whole, so a rebuild cut short at any step is finished by the next run.
+/// Builds back what run `run_id` deferred: every foreign key added unchecked (a catalog
+/// change), then the indexes built and the keys validated over every row, two at a time on
+/// their own connections, largest table first, never two on one table (they would queue on
+/// its lock: [`table_jobs`]). A definition stays in `migration.deferred_ddl` until its
+/// object is whole, so a rebuild cut short at any step is finished by the next run.
 pub async fn rebuild(pool: &PgPool, run_id: i64) -> Result<Duration, RebuildError> {
     let started = Instant::now();
     let mut conn = pool.acquire().await?;
-    let objects = deferred_of(&mut conn, Some(run_id)).await?;
-    for (name, kind) in &objects {
-        let step = match kind.as_str() {
-            "foreign_key" => Step::AddUnchecked,
-            _ => Step::Finish,
-        };
-        build(&mut conn, name, step).await?;
-    }
-    drop(conn);
-    let keys = objects
-        .iter()
-        .filter(|(_, kind)| kind == "foreign_key")
-        .map(|(name, _)| name);
-    let queue = std::sync::Mutex::new(keys);
-    let validator = || async {
-        let mut conn = pool.acquire().await?;
-        loop {
-            let next = queue.lock().expect("no validator panics holding it").next();
-            let Some(name) = next else {
-                return Ok::<(), RebuildError>(());
-            };
-            build(&mut conn, name, Step::Finish).await?;
+    for (name, kind) in deferred_of(&mut conn, Some(run_id)).await? {
+        if kind == "foreign_key" {
+            build(&mut conn, &name, Step::AddUnchecked).await?;
         }
-    };
-    tokio::try_join!(validator(), validator())?;
+    }
+    let jobs = finishing_order(&mut conn, run_id).await?;
+    drop(conn);
+    table_jobs::run(pool, jobs, |mut conn, name| async move {
+        build(&mut conn, &name, Step::Finish).await
+    })
+    .await?;
     Ok(started.elapsed())
+}
+
+/// What run `run_id` still has to finish, with the table each object is on: a key's from
+/// the catalog (it was just added unchecked), an index's from its definition. Largest
+/// table first, so the longest jobs do not come last and leave one connection working alone.
+async fn finishing_order(
+    conn: &mut PgConnection,
+    run_id: i64,
+) -> Result<Vec<TableJob>, sqlx::Error> {
+    let rows: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT d.name, t.oid::int8
+         FROM migration.deferred_ddl d
+         LEFT JOIN LATERAL (
+             SELECT COALESCE(
+                 (SELECT c.conrelid FROM pg_constraint c
+                  WHERE c.contype = 'f' AND format('%s.%I', c.connamespace::regnamespace, c.conname) = d.name),
+                 to_regclass(substring(d.create_ddl from ' ON (?:ONLY )?(\\S+) USING '))::oid) AS oid
+         ) t ON true
+         WHERE d.run_id = $1
+         ORDER BY pg_relation_size(t.oid) DESC NULLS LAST, d.kind DESC, d.name",
+    )
+    .bind(run_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(name, table)| TableJob { name, table })
+        .collect())
 }
 
 /// Builds back what runs that are no longer working (crashed, killed) deferred.

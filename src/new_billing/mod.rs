@@ -10,6 +10,8 @@ pub mod records;
 pub mod rows;
 pub mod runs;
 pub mod schema;
+pub mod statistics;
+pub mod table_jobs;
 pub mod write_new;
 pub mod writer;
 
