@@ -188,7 +188,7 @@ fn check_hash(want: &Canonical, check: &str, buf: &mut String) -> String {
     buf.clear();
     want.write_check(check, buf)
         .expect("writing to a String cannot fail");
-    hex::encode(&Sha256::digest(buf.as_bytes())[..12])
+    crate::legacy::fingerprint::hex_digest(&Sha256::digest(buf.as_bytes())[..12])
 }
 
 /// What `migrate` stores in `migration.accounts.fingerprint`: a digest of the whole legacy
