@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod assemble;
+pub mod chrono_text;
 pub mod columns;
 pub mod connect_error;
 pub mod decode;

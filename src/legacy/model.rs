@@ -13,7 +13,7 @@ pub struct LegacyAccount {
     pub id: i64,
     pub name: String,
     /// Wall-clock time in `legacy.timezone`; `None` when unknown.
-    #[serde(serialize_with = "crate::legacy::fingerprint::as_chrono::datetime")]
+    #[serde(serialize_with = "crate::legacy::chrono_text::datetime")]
     pub registration_date: Option<NaiveDateTime>,
     pub project: Option<i64>,
     /// Client users only (`user.level = 16`); staff rows never reach the rules.
@@ -64,7 +64,7 @@ pub struct ClientUser {
     /// `superuser` is exactly `'on'` (full access).
     pub superuser: bool,
     /// `None` for NULL, zero or impossible dates.
-    #[serde(serialize_with = "crate::legacy::fingerprint::as_chrono::datetime")]
+    #[serde(serialize_with = "crate::legacy::chrono_text::datetime")]
     pub createdate: Option<NaiveDateTime>,
 }
 
@@ -84,7 +84,7 @@ pub struct Profile {
     pub address: Option<String>,
     pub vatnum: Option<String>,
     pub vatpayer: bool,
-    #[serde(serialize_with = "crate::legacy::fingerprint::as_chrono::datetime")]
+    #[serde(serialize_with = "crate::legacy::chrono_text::datetime")]
     pub createdate: Option<NaiveDateTime>,
     /// The client's "do not migrate" mark is exactly `'on'`.
     pub nomigrate: bool,
@@ -110,9 +110,9 @@ pub struct Item {
     pub parent: Option<i64>,
     pub status: Option<i64>,
     pub name: String,
-    #[serde(serialize_with = "crate::legacy::fingerprint::as_chrono::datetime")]
+    #[serde(serialize_with = "crate::legacy::chrono_text::datetime")]
     pub opendate: Option<NaiveDateTime>,
-    #[serde(serialize_with = "crate::legacy::fingerprint::as_chrono::date")]
+    #[serde(serialize_with = "crate::legacy::chrono_text::date")]
     pub expiredate: Option<NaiveDate>,
     pub period: Option<i64>,
     pub autoprolong: Option<i64>,
