@@ -32,7 +32,7 @@ pub async fn reserve_ids(
 pub async fn clients(
     tx: &mut PgConnection,
     ids: &[i64],
-    c: &ClientRows,
+    c: &ClientRows<'_>,
 ) -> Result<u64, sqlx::Error> {
     let mut rows = CopyRows::new(
         "COPY billing.clients (id, legacy_account_id, name, currency, registered_at) FROM STDIN (FORMAT binary)",
@@ -72,7 +72,7 @@ pub async fn invitations(
     rows.send(tx).await
 }
 
-pub async fn payers(tx: &mut PgConnection, p: &PayerRows) -> Result<u64, sqlx::Error> {
+pub async fn payers(tx: &mut PgConnection, p: &PayerRows<'_>) -> Result<u64, sqlx::Error> {
     let mut rows = CopyRows::new(
         "COPY billing.payers (client_id, legacy_profile_id, kind, name, person, email, phone, country, postcode, city, address, vat_number, vat_payer) FROM STDIN (FORMAT binary)",
         13,
@@ -170,7 +170,7 @@ pub async fn migrated_accounts(
 }
 
 /// Services (of any accounts), then add-ons linked to their parents by legacy id.
-pub async fn services(tx: &mut PgConnection, s: &ServiceRows) -> Result<u64, sqlx::Error> {
+pub async fn services(tx: &mut PgConnection, s: &ServiceRows<'_>) -> Result<u64, sqlx::Error> {
     if s.is_empty() {
         return Ok(0);
     }

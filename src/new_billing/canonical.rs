@@ -4,6 +4,7 @@
 //! records' one text form) so `verify` can later tell which checks the legacy data changed
 //! under.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
@@ -52,8 +53,8 @@ pub fn expected(
     let one = [new];
     let mut c = rows::clients(one, zone);
     t.client = Some(ClientRecord {
-        name: take(&mut c.name, 0),
-        currency: take(&mut c.currency, 0),
+        name: text(&mut c.name, 0),
+        currency: text(&mut c.currency, 0),
         registered_at: c.registered_at[0],
         vat_invoices_enabled: false,
     });
@@ -79,16 +80,16 @@ pub fn expected(
     for i in 0..pay.client_id.len() {
         t.payer.push(PayerRecord {
             legacy_profile_id: pay.legacy_profile_id[i],
-            kind: take(&mut pay.kind, i),
-            name: take(&mut pay.name, i),
-            person: take(&mut pay.person, i),
-            email: take(&mut pay.email, i),
-            phone: take(&mut pay.phone, i),
-            country: take(&mut pay.country, i),
-            postcode: take(&mut pay.postcode, i),
-            city: take(&mut pay.city, i),
-            address: take(&mut pay.address, i),
-            vat_number: take(&mut pay.vat_number, i),
+            kind: text(&mut pay.kind, i),
+            name: text(&mut pay.name, i),
+            person: opt_text(&mut pay.person, i),
+            email: opt_text(&mut pay.email, i),
+            phone: opt_text(&mut pay.phone, i),
+            country: opt_text(&mut pay.country, i),
+            postcode: opt_text(&mut pay.postcode, i),
+            city: opt_text(&mut pay.city, i),
+            address: opt_text(&mut pay.address, i),
+            vat_number: opt_text(&mut pay.vat_number, i),
             vat_payer: pay.vat_payer[i],
         });
     }
@@ -104,28 +105,32 @@ pub fn expected(
             s.legacy_item_id[i],
             ServiceRecord {
                 parent_item: s.legacy_parent_id[i],
-                category: take(&mut s.category, i),
+                category: text(&mut s.category, i),
                 priority: s.priority[i],
                 seq: s.seq[i],
-                product_code: take(&mut s.product_code, i),
-                label: take(&mut s.label, i),
-                domain: take(&mut s.domain, i),
+                product_code: text(&mut s.product_code, i),
+                label: text(&mut s.label, i),
+                domain: opt_text(&mut s.domain, i),
                 status: Known::parse(&s.status[i]),
                 opened_at: s.opened_at[i],
                 expires_at: s.expires_at[i],
                 period_months: s.period_months[i],
                 auto_renew_months: s.auto_renew_months[i],
                 price: s.price[i],
-                currency: take(&mut s.currency, i),
+                currency: opt_text(&mut s.currency, i),
             },
         );
     }
     t
 }
 
-/// The value at `i`, leaving its default behind.
-fn take<T: Default>(column: &mut [T], i: usize) -> T {
-    std::mem::take(&mut column[i])
+/// The text at `i`, moved out when the row owns it (a borrowed one is copied).
+fn text(column: &mut [Cow<'_, str>], i: usize) -> String {
+    std::mem::take(&mut column[i]).into_owned()
+}
+
+fn opt_text(column: &mut [Option<Cow<'_, str>>], i: usize) -> Option<String> {
+    column[i].take().map(Cow::into_owned)
 }
 
 /// The verify checks, in report order.

@@ -2,6 +2,8 @@
 //! UNNEST` statements bind: one array per column, one element per row. Nothing is decided
 //! here — only what PostgreSQL's types demand (no NUL in text, `char(3)`, `int`, instants).
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
@@ -10,23 +12,25 @@ use crate::legacy::model::LegacyAccount;
 use crate::legacy::time::to_utc;
 use crate::rules::{Access, NewClient, NewService};
 
-/// PostgreSQL text cannot hold NUL; legacy text sometimes does.
-pub fn pg_text(s: &str) -> String {
-    if s.contains('\0') {
-        s.replace('\0', "\u{FFFD}")
+/// PostgreSQL text cannot hold NUL; legacy text sometimes does. The row borrows the
+/// decision's text unless it had to change: the rows of a batch are encoded once and
+/// dropped, and a copy of every string was a tenth of the writer's allocations.
+pub fn pg_text(s: &str) -> Cow<'_, str> {
+    if s.as_bytes().contains(&0) {
+        Cow::Owned(s.replace('\0', "\u{FFFD}"))
     } else {
-        s.to_owned()
+        Cow::Borrowed(s)
     }
 }
 
-fn pg_opt(s: Option<&str>) -> Option<String> {
+fn pg_opt(s: Option<&str>) -> Option<Cow<'_, str>> {
     s.map(pg_text)
 }
 
 /// A 3-letter code, or `None` (a `char(3)` column refuses anything else).
-fn currency_code(s: Option<&str>) -> Option<String> {
+fn currency_code(s: Option<&str>) -> Option<Cow<'_, str>> {
     s.filter(|c| c.len() == 3 && c.is_ascii())
-        .map(str::to_owned)
+        .map(Cow::Borrowed)
 }
 
 /// A legacy INT that must fit PostgreSQL's `int`.
@@ -35,19 +39,19 @@ fn int4(v: Option<i64>) -> Option<i32> {
 }
 
 #[derive(Default)]
-pub struct ClientRows {
+pub struct ClientRows<'a> {
     pub legacy_account_id: Vec<i64>,
-    pub name: Vec<String>,
-    pub currency: Vec<String>,
+    pub name: Vec<Cow<'a, str>>,
+    pub currency: Vec<Cow<'a, str>>,
     pub registered_at: Vec<Option<DateTime<Utc>>>,
 }
 
-pub fn clients<'a>(batch: impl IntoIterator<Item = &'a NewClient>, zone: Tz) -> ClientRows {
+pub fn clients<'a>(batch: impl IntoIterator<Item = &'a NewClient>, zone: Tz) -> ClientRows<'a> {
     let mut rows = ClientRows::default();
     for c in batch {
         rows.legacy_account_id.push(c.legacy_account_id);
         rows.name.push(pg_text(&c.name));
-        rows.currency.push(c.currency.clone());
+        rows.currency.push(Cow::Borrowed(&c.currency));
         rows.registered_at
             .push(c.registered_at.map(|t| to_utc(t, zone)));
     }
@@ -75,7 +79,8 @@ pub fn owners<'a>(batch: impl IntoIterator<Item = &'a NewClient>) -> OwnerRows {
     let mut rows = OwnerRows::default();
     for (email, c) in by_email {
         rows.email.push(email.to_owned());
-        rows.name.push(pg_opt(c.owner.name.as_deref()));
+        rows.name
+            .push(pg_opt(c.owner.name.as_deref()).map(Cow::into_owned));
         rows.language.push(c.owner.language.as_str().to_owned());
         rows.first_legacy_account_id.push(c.legacy_account_id);
     }
@@ -107,32 +112,32 @@ pub fn invitations<'a>(
 }
 
 #[derive(Default)]
-pub struct PayerRows {
+pub struct PayerRows<'a> {
     pub client_id: Vec<i64>,
     pub legacy_profile_id: Vec<i64>,
-    pub kind: Vec<String>,
-    pub name: Vec<String>,
-    pub person: Vec<Option<String>>,
-    pub email: Vec<Option<String>>,
-    pub phone: Vec<Option<String>>,
-    pub country: Vec<Option<String>>,
-    pub postcode: Vec<Option<String>>,
-    pub city: Vec<Option<String>>,
-    pub address: Vec<Option<String>>,
-    pub vat_number: Vec<Option<String>>,
+    pub kind: Vec<Cow<'a, str>>,
+    pub name: Vec<Cow<'a, str>>,
+    pub person: Vec<Option<Cow<'a, str>>>,
+    pub email: Vec<Option<Cow<'a, str>>>,
+    pub phone: Vec<Option<Cow<'a, str>>>,
+    pub country: Vec<Option<Cow<'a, str>>>,
+    pub postcode: Vec<Option<Cow<'a, str>>>,
+    pub city: Vec<Option<Cow<'a, str>>>,
+    pub address: Vec<Option<Cow<'a, str>>>,
+    pub vat_number: Vec<Option<Cow<'a, str>>>,
     pub vat_payer: Vec<bool>,
 }
 
 pub fn payers<'a>(
     batch: impl IntoIterator<Item = &'a NewClient>,
     client_of: impl Fn(i64) -> i64,
-) -> PayerRows {
+) -> PayerRows<'a> {
     let mut rows = PayerRows::default();
     for c in batch {
         let Some(p) = &c.payer else { continue };
         rows.client_id.push(client_of(c.legacy_account_id));
         rows.legacy_profile_id.push(p.legacy_profile_id);
-        rows.kind.push(p.kind.as_str().to_owned());
+        rows.kind.push(Cow::Borrowed(p.kind.as_str()));
         rows.name.push(pg_text(&p.name));
         rows.person.push(pg_opt(p.person.as_deref()));
         rows.email.push(pg_opt(p.email.as_deref()));
@@ -148,37 +153,37 @@ pub fn payers<'a>(
 }
 
 #[derive(Default)]
-pub struct ServiceRows {
+pub struct ServiceRows<'a> {
     pub client_id: Vec<i64>,
     pub legacy_item_id: Vec<i64>,
-    pub category: Vec<String>,
+    pub category: Vec<Cow<'a, str>>,
     pub priority: Vec<i16>,
     pub seq: Vec<i32>,
-    pub product_code: Vec<String>,
-    pub label: Vec<String>,
-    pub domain: Vec<Option<String>>,
-    pub status: Vec<String>,
+    pub product_code: Vec<Cow<'a, str>>,
+    pub label: Vec<Cow<'a, str>>,
+    pub domain: Vec<Option<Cow<'a, str>>>,
+    pub status: Vec<Cow<'a, str>>,
     pub opened_at: Vec<Option<DateTime<Utc>>>,
     pub expires_at: Vec<Option<chrono::NaiveDate>>,
     pub period_months: Vec<Option<i32>>,
     pub auto_renew_months: Vec<Option<i32>>,
     pub price: Vec<Decimal>,
-    pub currency: Vec<Option<String>>,
+    pub currency: Vec<Option<Cow<'a, str>>>,
     /// Legacy parent item id of add-ons (resolved to `parent_id` after the insert).
     pub legacy_parent_id: Vec<Option<i64>>,
 }
 
-impl ServiceRows {
-    fn push(&mut self, client_id: i64, s: &NewService, zone: Tz) {
+impl<'a> ServiceRows<'a> {
+    fn push(&mut self, client_id: i64, s: &'a NewService, zone: Tz) {
         self.client_id.push(client_id);
         self.legacy_item_id.push(s.legacy_item_id);
-        self.category.push(s.category.clone());
+        self.category.push(Cow::Borrowed(&s.category));
         self.priority.push(s.priority);
         self.seq.push(s.seq);
-        self.product_code.push(s.product_code.clone());
+        self.product_code.push(Cow::Borrowed(&s.product_code));
         self.label.push(pg_text(&s.label));
         self.domain.push(pg_opt(s.domain.as_deref()));
-        self.status.push(s.status.as_str().to_owned());
+        self.status.push(Cow::Borrowed(s.status.as_str()));
         self.opened_at.push(s.opened_at.map(|t| to_utc(t, zone)));
         self.expires_at.push(s.expires_at);
         self.period_months.push(int4(s.period_months));
@@ -202,7 +207,7 @@ pub fn services<'a>(
     batch: impl IntoIterator<Item = (&'a NewClient, i64)>,
     categories: impl Fn(i64, &str) -> bool,
     zone: Tz,
-) -> ServiceRows {
+) -> ServiceRows<'a> {
     let mut rows = ServiceRows::default();
     for (c, client_id) in batch {
         for s in &c.services {
