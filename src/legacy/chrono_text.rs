@@ -5,24 +5,27 @@
 //! A time with a fraction of a second or a year outside 0–9999 goes through chrono.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
-use serde::Serializer;
+use serde::{Serialize, Serializer};
 
 /// An optional date and time, as chrono's own `Serialize` writes it.
 pub fn datetime<S: Serializer>(value: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
-    match value {
-        None => s.serialize_none(),
-        Some(v) => match plain_datetime(v) {
-            Some(text) => s.serialize_some(ascii(&text)),
-            None => s.serialize_some(v),
-        },
-    }
+    plain_or_chrono(value, plain_datetime, s)
 }
 
 /// An optional date, as chrono's own `Serialize` writes it.
 pub fn date<S: Serializer>(value: &Option<NaiveDate>, s: S) -> Result<S::Ok, S::Error> {
+    plain_or_chrono(value, plain_date, s)
+}
+
+/// The plain text where `plain` can write it, chrono's otherwise.
+fn plain_or_chrono<T: Serialize, const N: usize, S: Serializer>(
+    value: &Option<T>,
+    plain: fn(&T) -> Option<[u8; N]>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     match value {
         None => s.serialize_none(),
-        Some(v) => match plain_date(v) {
+        Some(v) => match plain(v) {
             Some(text) => s.serialize_some(ascii(&text)),
             None => s.serialize_some(v),
         },
