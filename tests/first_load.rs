@@ -49,6 +49,19 @@ async fn a_first_load_ends_with_the_schema_setup_created_and_a_rerun_takes_the_n
     );
     assert_eq!(schema_objects(&dbs).await, fresh, "after the first load");
     assert!(deferred_names(&dbs).await.is_empty());
+    // The statistics refresh after the load, a table per statement: every table it grew.
+    let analyzed: String = sqlx::query_scalar(
+        "SELECT string_agg(schemaname || '.' || relname, ' ' ORDER BY schemaname, relname)
+         FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL",
+    )
+    .fetch_one(&mut dbs.pg().await)
+    .await
+    .unwrap();
+    assert_eq!(
+        analyzed,
+        "billing.clients billing.invitations billing.ledger_entries billing.memberships \
+         billing.payers billing.services billing.users migration.accounts migration.outbox"
+    );
     // Without --workers the run chooses, and says how many and why.
     assert!(
         text(&out).contains(" workers (chosen: ")

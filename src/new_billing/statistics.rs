@@ -27,10 +27,15 @@ const SAMPLED: &[(&str, &str)] = &[
     ),
 ];
 
+/// `table (columns)`, as `ANALYZE` names what it samples.
+fn sampled((table, columns): &(&str, &str)) -> String {
+    format!("{table} ({columns})")
+}
+
 /// All of them in one statement: the refresh in the middle of a load, on one connection
 /// beside the writers.
 pub fn all_at_once() -> String {
-    let tables: Vec<String> = SAMPLED.iter().map(|(t, c)| format!("{t} ({c})")).collect();
+    let tables: Vec<String> = SAMPLED.iter().map(sampled).collect();
     format!("ANALYZE {}", tables.join(", "))
 }
 
@@ -39,23 +44,22 @@ pub fn all_at_once() -> String {
 pub async fn refresh_after_load(pool: &PgPool) -> Result<(), sqlx::Error> {
     let names: Vec<&str> = SAMPLED.iter().map(|(t, _)| *t).collect();
     // The largest first, as for any table job; the oid keeps two off one table.
-    let tables: Vec<(String, Option<i64>)> = sqlx::query_as(
-        "SELECT t, to_regclass(t)::oid::int8 FROM unnest($1::text[]) AS t
-         ORDER BY pg_relation_size(to_regclass(t)) DESC NULLS LAST, t",
+    let order: Vec<(i64, Option<i64>)> = sqlx::query_as(
+        "SELECT i - 1, to_regclass(t)::oid::int8 FROM unnest($1::text[]) WITH ORDINALITY AS u(t, i)
+         ORDER BY pg_relation_size(to_regclass(t)) DESC NULLS LAST, i",
     )
     .bind(&names)
     .fetch_all(pool)
     .await?;
-    let jobs = tables
+    let jobs = order
         .into_iter()
-        .map(|(name, table)| TableJob { name, table })
+        .map(|(i, table)| TableJob {
+            name: format!("ANALYZE {}", sampled(&SAMPLED[i as usize])),
+            table,
+        })
         .collect();
-    table_jobs::run(pool, jobs, |mut conn, table| async move {
-        let columns = SAMPLED
-            .iter()
-            .find(|(t, _)| *t == table)
-            .map_or("", |(_, c)| *c);
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("ANALYZE {table} ({columns})")))
+    table_jobs::run(pool, jobs, |mut conn, statement| async move {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
             .execute(&mut *conn)
             .await
             .map(drop)
