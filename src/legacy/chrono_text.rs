@@ -1,7 +1,8 @@
 //! The model's dates and times serialised exactly as chrono serialises them
 //! (`2024-01-31T09:05:00`, `2024-01-31`), without chrono's formatter for the usual ones:
 //! postcard formats a `collect_str` value twice (once to learn its length), and chrono
-//! writes it a character at a time — together a fifth of the legacy fingerprint's cost.
+//! writes it a character at a time (its `write_char` alone was 17 % of the legacy digest's
+//! samples in a 100k `migrate`).
 //! A time with a fraction of a second or a year outside 0–9999 goes through chrono.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};

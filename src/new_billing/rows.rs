@@ -13,8 +13,9 @@ use crate::legacy::time::to_utc;
 use crate::rules::{Access, NewClient, NewService};
 
 /// PostgreSQL text cannot hold NUL; legacy text sometimes does. The row borrows the
-/// decision's text unless it had to change: the rows of a batch are encoded once and
-/// dropped, and a copy of every string was a tenth of the writer's allocations.
+/// decision's text unless it had to change: a batch's rows are encoded once by `COPY` and
+/// dropped, so a copy of every string was pure allocation (100k `migrate`: own CPU ~9 %
+/// less without it).
 pub fn pg_text(s: &str) -> Cow<'_, str> {
     if s.as_bytes().contains(&0) {
         Cow::Owned(s.replace('\0', "\u{FFFD}"))

@@ -3,10 +3,11 @@
 //! two on one table, in the order given (largest table first).
 //!
 //! Why: each of them is one backend on one core, and after the load the machine has
-//! nothing else to do. Two, not more: the servers this tool is measured on have two cores. Two on the same table would queue on its lock instead (`VALIDATE CONSTRAINT`
-//! and `ANALYZE` take the table's SHARE UPDATE EXCLUSIVE lock, `CREATE INDEX` its SHARE
-//! lock, and the first conflicts with both), so a job is only started while no other job
-//! holds its table.
+//! nothing else to do. Two, not more: the servers this tool is measured on have two cores.
+//! Two on the same table would queue on its lock instead (`VALIDATE CONSTRAINT` and
+//! `ANALYZE` take the table's SHARE UPDATE EXCLUSIVE lock, `CREATE INDEX` its SHARE lock,
+//! and the first conflicts with both), so a job is only started while no other job holds
+//! its table.
 
 use std::future::Future;
 use std::sync::Mutex;

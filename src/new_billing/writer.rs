@@ -175,7 +175,7 @@ async fn add_phase_services(
 /// R4.5: what the ledger now holds for these clients equals the legacy totals, to the cent.
 /// Read by the clients' ids through the one-opening-balance index alone: the client rows
 /// went in by this transaction's `COPY` (all or none), so joining them back only cost a
-/// lookup per account (4.2 s → about 1 s of statement time at 1M accounts).
+/// lookup per account (a 2,000-account batch at 1M: 9.0 → 2.5 ms, EXPLAIN ANALYZE).
 async fn check_conservation(
     tx: &mut PgConnection,
     fresh: &[(&Planned, &NewClient)],
