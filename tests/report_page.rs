@@ -8,7 +8,6 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Command;
 use std::str::FromStr;
 
 use common::pages::{charts, count, rows};
@@ -71,19 +70,7 @@ fn search(b: &Browser, query: &str, first_line: &str) -> String {
 #[tokio::test]
 async fn search_shows_explains_trail_and_charts_match_the_csvs() {
     let dbs = TestDbs::new("reportpage").await;
-    let out = Command::new(env!("CARGO_BIN_EXE_billmigrate-fixtures"))
-        .args([
-            "--url",
-            &dbs.legacy_url(),
-            "--accounts",
-            "400",
-            "--seed",
-            "3",
-        ])
-        .args(["--today", "2026-11-15", "--quiet"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", text(&out));
+    common::generate(&dbs, "400", "3");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("plan");
     plan(&dbs, &dir);

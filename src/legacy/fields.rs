@@ -254,6 +254,13 @@ pub const FIELDS: &[FieldSpec] = &[
     ),
     req("item.cost", "item", &[("cost", S)], Money),
     req("item.currency", "item", &[("currency", S)], Int),
+    opt(
+        "itemparam.id",
+        "itemparam",
+        &[("id", S)],
+        Int,
+        "domains are read through the item index only",
+    ),
     req("itemparam.item", "itemparam", &[("item", S)], Int),
     req("itemparam.intname", "itemparam", &[("intname", S)], Text),
     req("itemparam.value", "itemparam", &[("value", S)], Text),

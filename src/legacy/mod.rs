@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod assemble;
+pub mod child_read;
 pub mod chrono_text;
 pub mod columns;
 pub mod connect_error;
@@ -10,6 +11,7 @@ pub mod decode;
 pub mod fields;
 pub mod fingerprint;
 pub mod integrity;
+pub mod key_ranges;
 pub mod model;
 pub mod partners;
 pub mod payments;

@@ -3,6 +3,7 @@
 //! `country.iso2`, and the operator's out-of-scope accounts are left out of every account
 //! read. The column order is what `assemble` expects, whatever the shape.
 
+use super::child_read::{ChildQuery, ChildSql, DomainQuery};
 use super::schema::LegacySchema;
 
 /// Which account rows the operator declared out of scope (typed ids and levels, never SQL).
@@ -28,16 +29,16 @@ pub struct Queries {
     pub all_ids: String,
     /// `(id, level)` of the out-of-scope accounts in an id range.
     pub out_of_scope: Option<String>,
-    pub users: String,
-    pub profiles: String,
-    pub subaccounts: String,
+    pub users: ChildQuery,
+    pub profiles: ChildQuery,
+    pub subaccounts: ChildQuery,
     /// Item rows with their pricelist and currency ids, resolved through the two below.
-    pub items: String,
+    pub items: ChildQuery,
     /// `(pricelist id, itemtype.intname)` of every pricelist.
     pub pricelist_types: String,
     /// `(currency id, iso)` of every currency.
     pub currencies: String,
-    pub domains: String,
+    pub domains: DomainQuery,
     pub partners: String,
     pub referrals: String,
     pub unpaid: String,
@@ -46,6 +47,23 @@ pub struct Queries {
     /// time: `WINDOW` stands for the derived table of (account, since) pairs. `None` when the
     /// database has no readable payment table.
     pub credited_payments: Option<String>,
+}
+
+impl Queries {
+    /// The same reads, every child table through its account (or item) index only.
+    pub fn without_key_reads(&self) -> Queries {
+        let mut q = self.clone();
+        for child in [
+            &mut q.users,
+            &mut q.profiles,
+            &mut q.subaccounts,
+            &mut q.items,
+        ] {
+            child.by_key = None;
+        }
+        q.domains.by_key = None;
+        q
+    }
 }
 
 fn list(values: &[i64]) -> String {
@@ -139,14 +157,11 @@ impl Queries {
                 e("affiliatereward.paid", "r")
             )
         };
-        let sub = |alias: &str| {
-            format!(
-                "{} s LEFT JOIN {} c ON {} = {}",
-                t("subaccount"),
-                t("currency"),
-                e("currency.id", "c"),
-                e("subaccount.currency", alias)
-            )
+        // The primary key of a child table the reader may read by ranges of it.
+        let key = |table: &str, alias: &str| {
+            let id = format!("{table}.id");
+            s.keyed(&id, &format!("{table}.account"))
+                .then(|| e(&id, alias))
         };
 
         let payments = [
@@ -196,54 +211,83 @@ impl Queries {
                     e("account.level", "a")
                 )
             }),
-            users: format!(
-                "SELECT {}, {}, {}, {}, {}, {}, {}, {}, {} FROM {} u \
-                 WHERE {0} BETWEEN ? AND ? AND {} = 16",
-                e("user.account", "u"),
-                e("user.id", "u"),
-                e("user.name", "u"),
-                e("user.email", "u"),
-                e("user.realname", "u"),
-                e("user.language", "u"),
-                e("user.enabled", "u"),
-                e("user.superuser", "u"),
-                e("user.createdate", "u"),
-                t("user"),
-                e("user.level", "u"),
-            ),
-            profiles: format!(
-                "SELECT {profile_columns} FROM {} p WHERE {} BETWEEN ? AND ?",
-                t("profile"),
-                e("profile.account", "p")
-            ),
-            subaccounts: format!(
-                "SELECT {}, {}, {}, {}, {} FROM {} WHERE {0} BETWEEN ? AND ?",
-                e("subaccount.account", "s"),
-                e("subaccount.id", "s"),
-                e("subaccount.currency", "s"),
-                e("currency.iso", "c"),
-                e("subaccount.balance", "s"),
-                sub("s"),
-            ),
+            users: ChildQuery::build(ChildSql {
+                columns: [
+                    "user.account",
+                    "user.id",
+                    "user.name",
+                    "user.email",
+                    "user.realname",
+                    "user.language",
+                    "user.enabled",
+                    "user.superuser",
+                    "user.createdate",
+                ]
+                .map(|f| e(f, "u"))
+                .join(", "),
+                table: t("user"),
+                alias: "u",
+                joins: String::new(),
+                owner: e("user.account", "u"),
+                filter: format!("{} = 16", e("user.level", "u")),
+                id: key("user", "u"),
+            }),
+            profiles: ChildQuery::build(ChildSql {
+                columns: profile_columns,
+                table: t("profile"),
+                alias: "p",
+                joins: String::new(),
+                owner: e("profile.account", "p"),
+                filter: String::new(),
+                id: key("profile", "p"),
+            }),
+            subaccounts: ChildQuery::build(ChildSql {
+                columns: [
+                    e("subaccount.account", "s"),
+                    e("subaccount.id", "s"),
+                    e("subaccount.currency", "s"),
+                    e("currency.iso", "c"),
+                    e("subaccount.balance", "s"),
+                ]
+                .join(", "),
+                table: t("subaccount"),
+                alias: "s",
+                joins: format!(
+                    " LEFT JOIN {} c ON {} = {}",
+                    t("currency"),
+                    e("currency.id", "c"),
+                    e("subaccount.currency", "s")
+                ),
+                owner: e("subaccount.account", "s"),
+                filter: String::new(),
+                id: key("subaccount", "s"),
+            }),
             // Small reference tables are joined in the reader, not per item row: the three
             // joins doubled MariaDB's work on the largest table (docs/performance.md).
-            items: format!(
-                "SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {} FROM {} i \
-                 WHERE {0} BETWEEN ? AND ?",
-                e("item.account", "i"),
-                e("item.id", "i"),
-                e("item.pricelist", "i"),
-                e("item.parent", "i"),
-                e("item.status", "i"),
-                e("item.name", "i"),
-                e("item.opendate", "i"),
-                e("item.expiredate", "i"),
-                e("item.period", "i"),
-                e("item.autoprolong", "i"),
-                e("item.cost", "i"),
-                e("item.currency", "i"),
-                t("item"),
-            ),
+            items: ChildQuery::build(ChildSql {
+                columns: [
+                    "item.account",
+                    "item.id",
+                    "item.pricelist",
+                    "item.parent",
+                    "item.status",
+                    "item.name",
+                    "item.opendate",
+                    "item.expiredate",
+                    "item.period",
+                    "item.autoprolong",
+                    "item.cost",
+                    "item.currency",
+                ]
+                .map(|f| e(f, "i"))
+                .join(", "),
+                table: t("item"),
+                alias: "i",
+                joins: String::new(),
+                owner: e("item.account", "i"),
+                filter: String::new(),
+                id: key("item", "i"),
+            }),
             pricelist_types: format!(
                 "SELECT {}, {} FROM {} pl LEFT JOIN {} t ON {} = {}",
                 e("pricelist.id", "pl"),
@@ -259,16 +303,28 @@ impl Queries {
                 e("currency.iso", "c"),
                 t("currency"),
             ),
-            domains: format!(
-                "SELECT {}, {} FROM {} i JOIN {} ip ON {0} = {} \
-                 WHERE {} BETWEEN ? AND ? AND {} = 'domain'",
-                e("itemparam.item", "ip"),
-                e("itemparam.value", "ip"),
-                t("item"),
-                t("itemparam"),
-                e("item.id", "i"),
-                e("item.account", "i"),
-                e("itemparam.intname", "ip"),
+            domains: DomainQuery::build(
+                format!(
+                    "SELECT {}, {} FROM {} i JOIN {} ip ON {0} = {} \
+                     WHERE {} BETWEEN ? AND ? AND {} = 'domain'",
+                    e("itemparam.item", "ip"),
+                    e("itemparam.value", "ip"),
+                    t("item"),
+                    t("itemparam"),
+                    e("item.id", "i"),
+                    e("item.account", "i"),
+                    e("itemparam.intname", "ip"),
+                ),
+                &t("itemparam"),
+                "ip",
+                &format!(
+                    "{}, {}",
+                    e("itemparam.item", "ip"),
+                    e("itemparam.value", "ip")
+                ),
+                s.keyed("itemparam.id", "itemparam.item")
+                    .then(|| (e("itemparam.item", "ip"), e("itemparam.id", "ip"))),
+                &format!("{} = 'domain'", e("itemparam.intname", "ip")),
             ),
             partners: format!(
                 "SELECT {}, {}, {} FROM {} a LEFT JOIN {} f ON {} = {1} \

@@ -4,12 +4,14 @@
 //! the chunk size and the per-account cost is a few rows, not a few queries.
 
 use mysql_async::prelude::*;
-use mysql_async::{Conn, Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts, Row, Value};
+use mysql_async::{Conn, Opts, OptsBuilder, Pool, PoolConstraints, PoolOpts};
 use std::time::Duration;
 
 use super::access::{self, WriteAccess};
 use super::assemble::{self, RawChildren};
+use super::child_read::{ChildQuery, PathCounts, ReadPaths, rows};
 use super::columns::{ColumnsFileError, Overrides};
+use super::decode::int;
 use super::integrity::KnownDuplicates;
 use super::model::LegacyAccount;
 use super::queries::{Exclusions, Queries};
@@ -48,6 +50,7 @@ pub struct LegacySource {
     schema: std::sync::Arc<LegacySchema>,
     queries: std::sync::Arc<Queries>,
     exclusions: std::sync::Arc<Exclusions>,
+    paths: std::sync::Arc<PathCounts>,
 }
 
 impl LegacySource {
@@ -65,7 +68,16 @@ impl LegacySource {
         };
         let constraints = PoolConstraints::new(1, connections.max(1)).expect("1 <= max");
         let opts = OptsBuilder::from_opts(opts)
-            .pool_opts(PoolOpts::default().with_constraints(constraints))
+            // Connections stay open between chunks, and are not reset: the pool used to close
+            // every idle one beyond the first (a new connection for most chunks), and a reset
+            // drops every prepared statement, so each chunk prepared its ten again. Nothing a
+            // read does outlives it: its snapshot ends with COMMIT, the session stays READ ONLY.
+            .pool_opts(
+                PoolOpts::default()
+                    .with_constraints(constraints)
+                    .with_inactive_connection_ttl(Duration::from_secs(60))
+                    .with_reset_connection(false),
+            )
             .init(vec![
                 "SET SESSION TRANSACTION READ ONLY",
                 "SET NAMES utf8mb4",
@@ -100,6 +112,7 @@ impl LegacySource {
             schema: std::sync::Arc::new(schema),
             queries: std::sync::Arc::new(queries),
             exclusions: std::sync::Arc::new(exclusions),
+            paths: Default::default(),
         })
     }
 
@@ -116,6 +129,18 @@ impl LegacySource {
         let schema = inspect(&mut conn, settings).await;
         let _ = conn.disconnect().await;
         schema
+    }
+
+    /// How the child tables' chunk reads went so far (`legacy::child_read`).
+    pub fn read_paths(&self) -> ReadPaths {
+        self.paths.get()
+    }
+
+    /// This source, reading every child table through its account index only: what the
+    /// reads by primary key must give the same accounts as.
+    pub fn without_key_reads(mut self) -> LegacySource {
+        self.queries = std::sync::Arc::new(self.queries.without_key_reads());
+        self
     }
 
     /// The resolved legacy schema this source reads through.
@@ -193,8 +218,16 @@ impl LegacySource {
         let mut conn = self.conn().await?;
         conn.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
             .await?;
-        let result =
-            read_in_snapshot(&mut conn, &self.queries, &self.known, from, upto, limit).await;
+        let result = read_in_snapshot(
+            &mut conn,
+            &self.queries,
+            &self.known,
+            &self.paths,
+            from,
+            upto,
+            limit,
+        )
+        .await;
         // A read-only snapshot has nothing to commit; ending it frees the undo history.
         let _ = conn.query_drop("COMMIT").await;
         result
@@ -298,36 +331,44 @@ async fn read_in_snapshot(
     conn: &mut Conn,
     q: &Queries,
     known: &KnownDuplicates,
+    paths: &PathCounts,
     from: i64,
     upto: i64,
     limit: usize,
 ) -> Result<Vec<LegacyAccount>, mysql_async::Error> {
-    let rows = raw(conn, &q.accounts, (from, upto, limit as u64)).await?;
-    let mut accounts = assemble::accounts(rows);
+    let account_rows = rows(conn, &q.accounts, (from, upto, limit as u64)).await?;
+    let mut accounts = assemble::accounts(account_rows);
     let (Some(lo), Some(hi)) = (
         accounts.first().map(|a| a.id),
         accounts.last().map(|a| a.id),
     ) else {
         return Ok(accounts);
     };
+    let read = async |child: &ChildQuery, conn: &mut Conn| {
+        let (rows, path) = child.read(conn, lo, hi).await?;
+        paths.add(path);
+        Ok::<_, mysql_async::Error>(rows)
+    };
+    let items = read(&q.items, conn).await?;
+    // The second column of an item row is its id (`assemble`); `None` if one is not a number.
+    let item_ids = items
+        .iter()
+        .map(|row| row.get(1).cloned().and_then(int))
+        .collect();
     let children = RawChildren {
-        users: raw(conn, &q.users, (lo, hi)).await?,
-        profiles: raw(conn, &q.profiles, (lo, hi)).await?,
-        subaccounts: raw(conn, &q.subaccounts, (lo, hi)).await?,
-        items: raw(conn, &q.items, (lo, hi)).await?,
+        users: read(&q.users, conn).await?,
+        profiles: read(&q.profiles, conn).await?,
+        subaccounts: read(&q.subaccounts, conn).await?,
+        domains: {
+            let (rows, path) = q.domains.read(conn, lo, hi, item_ids).await?;
+            paths.add(path);
+            rows
+        },
+        items,
         // Read in the chunk's snapshot, like the items they name.
-        pricelist_types: raw(conn, &q.pricelist_types, ()).await?,
-        currencies: raw(conn, &q.currencies, ()).await?,
-        domains: raw(conn, &q.domains, (lo, hi)).await?,
+        pricelist_types: rows(conn, &q.pricelist_types, ()).await?,
+        currencies: rows(conn, &q.currencies, ()).await?,
     };
     assemble::attach(&mut accounts, children, known);
     Ok(accounts)
-}
-
-async fn raw(
-    conn: &mut Conn,
-    query: &str,
-    params: impl Into<mysql_async::Params> + Send,
-) -> Result<Vec<Vec<Value>>, mysql_async::Error> {
-    conn.exec_map(query, params, |row: Row| row.unwrap()).await
 }

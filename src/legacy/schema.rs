@@ -76,6 +76,15 @@ pub struct LegacySchema {
     pub charsets: BTreeMap<String, Vec<String>>,
     /// Foreign keys the server enforces (the tool only reads, so they change nothing).
     pub foreign_keys: u64,
+    /// Each physical table's indexes, as far as the reader plans with them.
+    pub keys: BTreeMap<String, TableKeys>,
+}
+
+/// A table's primary key and the columns its indexes start with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableKeys {
+    pub primary: Vec<String>,
+    pub leading: Vec<String>,
 }
 
 /// Resolves every field against the database's columns.
@@ -169,6 +178,7 @@ pub fn resolve(columns: &[DbColumn], overrides: &Overrides) -> LegacySchema {
         overrides_file: overrides.file.clone(),
         charsets: BTreeMap::new(),
         foreign_keys: 0,
+        keys: BTreeMap::new(),
     }
 }
 
@@ -258,6 +268,27 @@ impl LegacySchema {
         self.get(field).column.is_some()
     }
 
+    /// Whether a chunk's rows of `id_field`'s table can be read as ranges of its primary
+    /// key (`legacy::key_ranges`): `id_field` is an integer column that is the whole
+    /// primary key, and an index starts with `owner_field`, so the ids are found in the
+    /// index alone.
+    pub fn keyed(&self, id_field: &str, owner_field: &str) -> bool {
+        let (id, owner) = (self.get(id_field), self.get(owner_field));
+        let (Some(id_column), Some(owner_column)) = (&id.column, &owner.column) else {
+            return false;
+        };
+        let Some(keys) = self.keys.get(&id.table) else {
+            return false;
+        };
+        id.table == owner.table
+            && self.is_integer(id_field)
+            && matches!(keys.primary.as_slice(), [p] if p.eq_ignore_ascii_case(id_column))
+            && keys
+                .leading
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(owner_column))
+    }
+
     /// Fields that are needed and absent.
     pub fn missing(&self) -> Vec<&Resolved> {
         self.fields
@@ -314,6 +345,21 @@ pub async fn inspect(
         )
         .await?;
     schema.foreign_keys = fks.unwrap_or(0);
+    let index_columns: Vec<(String, String, u64, String)> = conn
+        .query(
+            "SELECT TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX, COLUMN_NAME \
+             FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() \
+             ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX",
+        )
+        .await?;
+    for (table, index, seq, column) in index_columns {
+        let keys = schema.keys.entry(table).or_default();
+        if index == "PRIMARY" {
+            keys.primary.push(column);
+        } else if seq == 1 {
+            keys.leading.push(column);
+        }
+    }
     Ok(schema)
 }
 

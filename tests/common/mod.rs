@@ -194,6 +194,23 @@ impl TestDbs {
     }
 }
 
+/// Fills the legacy database with `accounts` generated accounts (`billmigrate-fixtures`).
+pub fn generate(dbs: &TestDbs, accounts: &str, seed: &str) {
+    let out = Command::new(env!("CARGO_BIN_EXE_billmigrate-fixtures"))
+        .args([
+            "--url",
+            &dbs.legacy_url(),
+            "--accounts",
+            accounts,
+            "--seed",
+            seed,
+        ])
+        .args(["--today", "2026-11-15", "--quiet"])
+        .output()
+        .expect("run billmigrate-fixtures");
+    assert!(out.status.success(), "{}", text(&out));
+}
+
 /// stdout and stderr of a finished command, for assertion messages.
 pub fn text(out: &Output) -> String {
     format!(
