@@ -5,6 +5,7 @@
 mod compare;
 mod partners;
 mod payments;
+mod seen;
 mod target_read;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,7 @@ use crate::report::files::{private_dir, private_file};
 use crate::scope::Scope;
 use crate::settings::Settings;
 pub use compare::Difference;
+use seen::SeenIds;
 
 /// The end of a verify run.
 #[derive(Debug, Default, Serialize)]
@@ -94,7 +96,7 @@ struct VerifySink {
     zone: chrono_tz::Tz,
     csv: csv::Writer<std::io::BufWriter<std::fs::File>>,
     summary: VerifySummary,
-    seen: Vec<i64>,
+    seen: SeenIds,
     /// The chunk being checked while the planner decides the next one.
     pending: Option<JoinHandle<anyhow::Result<Checked>>>,
 }
@@ -217,7 +219,7 @@ async fn check_chunk(
 
 /// Accounts the target knows (migrated, or a client without a ledger row) whose legacy
 /// account was not seen: the legacy account disappeared after the move.
-async fn vanished(pool: &PgPool, scope: &Scope, seen: &[i64]) -> anyhow::Result<Vec<Difference>> {
+async fn vanished(pool: &PgPool, scope: &Scope, seen: &SeenIds) -> anyhow::Result<Vec<Difference>> {
     // Every migrated account and client of the target, streamed: at a million rows,
     // collecting them first was most of verify's peak memory.
     let mut rows = sqlx::query_as::<_, (i64, bool, bool)>(
@@ -228,7 +230,7 @@ async fn vanished(pool: &PgPool, scope: &Scope, seen: &[i64]) -> anyhow::Result<
     .fetch(pool);
     let mut out = Vec::new();
     while let Some((id, migrated, has_client)) = rows.try_next().await? {
-        if !scope.contains(id) || seen.binary_search(&id).is_ok() {
+        if !scope.contains(id) || seen.contains(id) {
             continue;
         }
         let (kind, expected) = match migrated {
@@ -285,7 +287,7 @@ pub async fn run(
             cutoff_passed: settings.cutoff.is_some_and(|c| today > c),
             ..VerifySummary::default()
         },
-        seen: Vec::new(),
+        seen: SeenIds::default(),
         pending: None,
     };
     let ctx = plan::rules_context(settings, mappings);
