@@ -68,7 +68,12 @@ pub struct PathCounts([AtomicU64; 3]);
 
 impl PathCounts {
     pub fn add(&self, path: Path) {
-        self.0[path as usize].fetch_add(1, Ordering::Relaxed);
+        let i = match path {
+            Path::Nothing => 0,
+            Path::ByKey => 1,
+            Path::ByOwner => 2,
+        };
+        self.0[i].fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn get(&self) -> ReadPaths {
@@ -115,32 +120,29 @@ impl ChildQuery {
         ChildQuery { by_owner, by_key }
     }
 
-    /// The rows of the accounts `lo..=hi`, in the caller's snapshot, and how they were read.
+    /// The rows of the accounts `lo..=hi`, in the caller's snapshot; `paths` counts the way.
     pub async fn read(
         &self,
         conn: &mut Conn,
         lo: i64,
         hi: i64,
-    ) -> Result<(Vec<Vec<Value>>, Path), mysql_async::Error> {
-        let Some(by_key) = &self.by_key else {
-            return Ok((rows(conn, &self.by_owner, (lo, hi)).await?, Path::ByOwner));
+        paths: &PathCounts,
+    ) -> Result<Vec<Vec<Value>>, mysql_async::Error> {
+        let access = match &self.by_key {
+            Some(by_key) => planned_ids(conn, &by_key.ids, (lo, hi)).await?,
+            None => Access::ByOwner,
         };
-        let found: Vec<Value> = conn
-            .exec_map(by_key.ids.as_str(), (lo, hi), |mut row: Row| {
-                row.take(0).unwrap_or(Value::NULL)
-            })
-            .await?;
-        // A key the decoder cannot read as a whole number cannot bound a range.
-        let ids: Option<Vec<i64>> = found.into_iter().map(int).collect();
-        let access = ids.map_or(Access::ByOwner, |mut ids| key_ranges::plan(&mut ids));
-        match access {
-            Access::Nothing => Ok((Vec::new(), Path::Nothing)),
-            Access::ByOwner => Ok((rows(conn, &self.by_owner, (lo, hi)).await?, Path::ByOwner)),
-            Access::Ranges(ranges) => {
-                let (sql, params) = bind(&by_key.rows, vec![lo.into(), hi.into()], &ranges);
-                Ok((rows(conn, sql, params).await?, Path::ByKey))
-            }
-        }
+        let ranged = self.by_key.as_ref().map(|k| &k.rows);
+        let fallback = (self.by_owner.as_str(), lo, hi);
+        read_planned(
+            conn,
+            access,
+            fallback,
+            ranged,
+            vec![lo.into(), hi.into()],
+            paths,
+        )
+        .await
     }
 }
 
@@ -198,48 +200,67 @@ impl DomainQuery {
     }
 
     /// The domain rows of the accounts `lo..=hi`, whose items' ids are `items` (`None`
-    /// when one is not a whole number).
+    /// when one is not a whole number); `paths` counts the way.
     pub async fn read(
         &self,
         conn: &mut Conn,
         lo: i64,
         hi: i64,
         items: Option<Vec<i64>>,
-    ) -> Result<(Vec<Vec<Value>>, Path), mysql_async::Error> {
-        let by_items = async |conn: &mut Conn| {
-            Ok((rows(conn, &self.by_items, (lo, hi)).await?, Path::ByOwner))
+        paths: &PathCounts,
+    ) -> Result<Vec<Vec<Value>>, mysql_async::Error> {
+        let access = match (&self.by_key, items) {
+            (Some(by_key), Some(mut items)) => match key_ranges::plan(&mut items) {
+                Access::Ranges(item_ranges) => {
+                    let (sql, params) = bind(&by_key.ids, Vec::new(), &item_ranges);
+                    planned_ids(conn, sql, params).await?
+                }
+                no_ranges => no_ranges,
+            },
+            _ => Access::ByOwner,
         };
-        let (
-            Some(DomainsByKey {
-                ids: ids_in,
-                rows: rows_in,
-            }),
-            Some(mut items),
-        ) = (&self.by_key, items)
-        else {
-            return by_items(conn).await;
-        };
-        let item_ranges = match key_ranges::plan(&mut items) {
-            Access::Nothing => return Ok((Vec::new(), Path::Nothing)),
-            Access::ByOwner => return by_items(conn).await,
-            Access::Ranges(ranges) => ranges,
-        };
-        let (sql, params) = bind(ids_in, Vec::new(), &item_ranges);
-        let found: Vec<Value> = conn
-            .exec_map(sql, params, |mut row: Row| {
-                row.take(0).unwrap_or(Value::NULL)
-            })
-            .await?;
-        let ids: Option<Vec<i64>> = found.into_iter().map(int).collect();
-        match ids.map_or(Access::ByOwner, |mut ids| key_ranges::plan(&mut ids)) {
-            Access::Nothing => Ok((Vec::new(), Path::Nothing)),
-            Access::ByOwner => by_items(conn).await,
-            Access::Ranges(ranges) => {
-                let (sql, params) = bind(rows_in, Vec::new(), &ranges);
-                Ok((rows(conn, sql, params).await?, Path::ByKey))
-            }
-        }
+        let ranged = self.by_key.as_ref().map(|k| &k.rows);
+        let fallback = (self.by_items.as_str(), lo, hi);
+        read_planned(conn, access, fallback, ranged, Vec::new(), paths).await
     }
+}
+
+/// The ids `sql` returns, planned into ranges; an id that is not a whole number cannot
+/// bound one.
+async fn planned_ids(
+    conn: &mut Conn,
+    sql: &str,
+    params: impl Into<mysql_async::Params> + Send,
+) -> Result<Access, mysql_async::Error> {
+    let found: Vec<Value> = conn
+        .exec_map(sql, params, |mut row: Row| {
+            row.take(0).unwrap_or(Value::NULL)
+        })
+        .await?;
+    let ids: Option<Vec<i64>> = found.into_iter().map(int).collect();
+    Ok(ids.map_or(Access::ByOwner, |mut ids| key_ranges::plan(&mut ids)))
+}
+
+/// Reads what `access` says: nothing, the `fallback` statement with its account bounds, or
+/// `ranged`'s statement for the ranges after the parameters `first`; counts the way.
+async fn read_planned(
+    conn: &mut Conn,
+    access: Access,
+    (fallback, lo, hi): (&str, i64, i64),
+    ranged: Option<&PerSlots>,
+    first: Vec<Value>,
+    paths: &PathCounts,
+) -> Result<Vec<Vec<Value>>, mysql_async::Error> {
+    let (found, path) = match (access, ranged) {
+        (Access::Nothing, _) => (Vec::new(), Path::Nothing),
+        (Access::Ranges(ranges), Some(ranged)) => {
+            let (sql, params) = bind(ranged, first, &ranges);
+            (rows(conn, sql, params).await?, Path::ByKey)
+        }
+        _ => (rows(conn, fallback, (lo, hi)).await?, Path::ByOwner),
+    };
+    paths.add(path);
+    Ok(found)
 }
 
 /// One statement per slot count, `make` given the count.

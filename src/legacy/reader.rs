@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::access::{self, WriteAccess};
 use super::assemble::{self, RawChildren};
-use super::child_read::{ChildQuery, PathCounts, ReadPaths, rows};
+use super::child_read::{PathCounts, ReadPaths, rows};
 use super::columns::{ColumnsFileError, Overrides};
 use super::decode::int;
 use super::integrity::KnownDuplicates;
@@ -344,26 +344,17 @@ async fn read_in_snapshot(
     ) else {
         return Ok(accounts);
     };
-    let read = async |child: &ChildQuery, conn: &mut Conn| {
-        let (rows, path) = child.read(conn, lo, hi).await?;
-        paths.add(path);
-        Ok::<_, mysql_async::Error>(rows)
-    };
-    let items = read(&q.items, conn).await?;
+    let items = q.items.read(conn, lo, hi, paths).await?;
     // The second column of an item row is its id (`assemble`); `None` if one is not a number.
     let item_ids = items
         .iter()
         .map(|row| row.get(1).cloned().and_then(int))
         .collect();
     let children = RawChildren {
-        users: read(&q.users, conn).await?,
-        profiles: read(&q.profiles, conn).await?,
-        subaccounts: read(&q.subaccounts, conn).await?,
-        domains: {
-            let (rows, path) = q.domains.read(conn, lo, hi, item_ids).await?;
-            paths.add(path);
-            rows
-        },
+        users: q.users.read(conn, lo, hi, paths).await?,
+        profiles: q.profiles.read(conn, lo, hi, paths).await?,
+        subaccounts: q.subaccounts.read(conn, lo, hi, paths).await?,
+        domains: q.domains.read(conn, lo, hi, item_ids, paths).await?,
         items,
         // Read in the chunk's snapshot, like the items they name.
         pricelist_types: rows(conn, &q.pricelist_types, ()).await?,
