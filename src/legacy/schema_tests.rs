@@ -207,3 +207,73 @@ fn unexpected_types_say_what_the_reader_does() {
         }
     }
 }
+
+#[test]
+fn keyed_needs_an_integer_whole_primary_key_and_an_index_leading_with_the_owner() {
+    let keys = |primary: &[&str], leading: &[&str]| TableKeys {
+        primary: primary.iter().map(|c| c.to_string()).collect(),
+        leading: leading.iter().map(|c| c.to_string()).collect(),
+    };
+    let varchar_id = {
+        let mut cols = without(spec_columns(), "user", "id");
+        cols.push(col("user", "id", "varchar"));
+        cols
+    };
+    let cases = [
+        (
+            "as indexed.sql has it",
+            spec_columns(),
+            Some(keys(&["id"], &["account"])),
+            true,
+        ),
+        (
+            "names in another case",
+            spec_columns(),
+            Some(keys(&["ID"], &["Account"])),
+            true,
+        ),
+        ("no index statistics", spec_columns(), None, false),
+        (
+            "no account index",
+            spec_columns(),
+            Some(keys(&["id"], &["email"])),
+            false,
+        ),
+        (
+            "a two-column key",
+            spec_columns(),
+            Some(keys(&["id", "account"], &["account"])),
+            false,
+        ),
+        (
+            "the key is another column",
+            spec_columns(),
+            Some(keys(&["name"], &["account"])),
+            false,
+        ),
+        (
+            "a text id",
+            varchar_id,
+            Some(keys(&["id"], &["account"])),
+            false,
+        ),
+    ];
+    for (what, columns, user_keys, want) in cases {
+        let mut s = resolve(&columns, &Overrides::default());
+        if let Some(k) = user_keys {
+            s.keys.insert("user".into(), k);
+        }
+        assert_eq!(s.keyed("user.id", "user.account"), want, "{what}");
+    }
+    // An optional id that is not there: domains stay on the item index, whatever the
+    // statistics say.
+    let mut s = resolve(
+        &without(spec_columns(), "itemparam", "id"),
+        &Overrides::default(),
+    );
+    s.keys.insert("itemparam".into(), keys(&["id"], &["item"]));
+    assert!(!s.keyed("itemparam.id", "itemparam.item"));
+    s = resolve(&spec_columns(), &Overrides::default());
+    s.keys.insert("itemparam".into(), keys(&["id"], &["item"]));
+    assert!(s.keyed("itemparam.id", "itemparam.item"));
+}
