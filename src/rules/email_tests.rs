@@ -285,3 +285,96 @@ fn valid_email_agrees_with_the_mail_transport() {
         assert!(lettre_ok(&s.to_lowercase()), "{s:?} lower-cased");
     }
 }
+
+/// The ASCII path gives the general path's verdict, clause for clause, on any ASCII text:
+/// arbitrary bytes, and text built from the pieces an address is made of (so that most
+/// cases get past the shape and reach the later clauses).
+mod ascii_path {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Address-like text: a local part and domain labels of ordinary characters, each with
+    /// one arbitrary ASCII character somewhere (so every character meets every clause), now
+    /// and then long runs for the length clauses and a second `@`.
+    fn address_like() -> impl Strategy<Value = String> {
+        let odd = "[\u{0}-\u{7f}]{0,1}";
+        let local = (
+            "[a-z0-9.]{0,4}",
+            odd,
+            "[a-z0-9.]{0,4}",
+            prop_oneof![Just(0), 55..70usize],
+        );
+        let label = (
+            "[a-z0-9-]{0,4}",
+            odd,
+            "[a-z0-9-]{0,3}",
+            prop_oneof![Just(0), 60..66usize],
+        );
+        (
+            local,
+            prop::collection::vec(label, 1..4),
+            "[a-z]{1,3}",
+            0..8usize,
+        )
+            .prop_map(|((a, b, c, long), labels, tld, ats)| {
+                let mut s = format!("{a}{b}{}{c}", "x".repeat(long));
+                s.push_str(if ats == 0 { "@@" } else { "@" });
+                for (a, b, c, long) in labels {
+                    s.push_str(&format!("{a}{b}{}{c}.", "y".repeat(long)));
+                }
+                s + &tld
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+        #[test]
+        fn agrees_on_address_like_text(s in address_like()) {
+            prop_assert_eq!(check_ascii(s.as_bytes()), check_any(&s), "{:?}", s);
+        }
+
+        #[test]
+        fn agrees_on_any_ascii(s in "[\u{0}-\u{7f}]{0,40}") {
+            prop_assert_eq!(check_ascii(s.as_bytes()), check_any(&s), "{:?}", s);
+        }
+
+        #[test]
+        fn agrees_at_the_length_limits(local in 60..70usize, domain in 180..200usize) {
+            let s = format!("{}@{}.com", "a".repeat(local), "b.".repeat(domain / 2));
+            prop_assert_eq!(check_ascii(s.as_bytes()), check_any(&s), "{:?}", s);
+        }
+    }
+
+    #[test]
+    fn every_clause_is_reached() {
+        let cases = [
+            ("a@b.c", Ok(())),
+            ("a@@b.c", Err(Invalid::Shape)),
+            ("a b@c.d", Err(Invalid::Shape)),
+            ("a@.b", Err(Invalid::Shape)),
+            (&*format!("{}@b.com", "a".repeat(64)), Ok(())),
+            (
+                &*format!("{}@b.com", "a".repeat(65)),
+                Err(Invalid::LocalPartTooLong),
+            ),
+            (
+                &*format!("a@{}com", "b.".repeat(126)),
+                Err(Invalid::TooLong),
+            ),
+            (".a@b.c", Err(Invalid::LocalPartDots)),
+            ("a..b@c.d", Err(Invalid::LocalPartDots)),
+            ("a(b@c.d", Err(Invalid::LocalPartCharacter)),
+            ("a@b..c", Err(Invalid::DomainLabel)),
+            ("a@-b.c", Err(Invalid::DomainLabel)),
+            ("a@b_c.d", Err(Invalid::DomainLabel)),
+            (
+                &*format!("a@{}.com", "b".repeat(64)),
+                Err(Invalid::DomainLabel),
+            ),
+        ];
+        for (s, want) in cases {
+            assert_eq!(check_ascii(s.as_bytes()), want, "{s}");
+            assert_eq!(check_any(s), want, "{s}");
+        }
+    }
+}
