@@ -2,6 +2,7 @@
 //! compares, check by check, with what the new billing holds — a merge of two streams sorted
 //! by legacy account id, read-only on both sides. Writes differences.csv and summary.json.
 
+mod columns;
 mod compare;
 mod partners;
 mod payments;
@@ -222,11 +223,14 @@ async fn check_chunk(
 async fn vanished(pool: &PgPool, scope: &Scope, seen: &SeenIds) -> anyhow::Result<Vec<Difference>> {
     // Every migrated account and client of the target, streamed: at a million rows,
     // collecting them first was most of verify's peak memory.
-    let mut rows = sqlx::query_as::<_, (i64, bool, bool)>(
+    let mut rows = sqlx::query(
         "SELECT coalesce(a.legacy_account_id, c.legacy_account_id), coalesce(a.status = 'migrated', FALSE), c.id IS NOT NULL
          FROM migration.accounts a FULL JOIN billing.clients c ON c.legacy_account_id = a.legacy_account_id
          WHERE a.status = 'migrated' OR c.id IS NOT NULL",
     )
+    .try_map(columns::by_position(|c| {
+        Ok::<(i64, bool, bool), _>((c.get(0)?, c.get(1)?, c.get(2)?))
+    }))
     .fetch(pool);
     let mut out = Vec::new();
     while let Some((id, migrated, has_client)) = rows.try_next().await? {

@@ -8,8 +8,9 @@ use foldhash::{HashMap, HashMapExt};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use sqlx::postgres::PgRow;
-use sqlx::{Connection, PgPool, Row};
+use sqlx::{Connection, PgPool};
+
+use super::columns::{Columns, by_position};
 
 use crate::new_billing::records::{
     BalanceRecord, ClientRecord, InvitationRecord, Known, LedgerRecord, OwnerRecord, PayerRecord,
@@ -50,11 +51,12 @@ pub async fn read_range(
         Option<String>,
         Option<DateTime<Utc>>,
     );
-    let rows: Vec<LedgerRow> = sqlx::query_as(
+    let rows: Vec<LedgerRow> = sqlx::query(
         "SELECT legacy_account_id, status, categories, fingerprint, migrated_at FROM migration.accounts WHERE legacy_account_id BETWEEN $1 AND $2",
     )
     .bind(lo)
     .bind(hi)
+    .try_map(by_position(|c| Ok((c.get(0)?, c.get(1)?, c.get(2)?, c.get(3)?, c.get(4)?))))
     .fetch_all(&mut *tx)
     .await?;
     for (id, status, categories, fingerprint, migrated_at) in rows {
@@ -69,12 +71,22 @@ pub async fn read_range(
     // The range's clients by their unique index; every other table by client id (and no
     // join back to a million-row table, which a planner may turn into a full scan).
     type ClientRow = (i64, i64, String, String, Option<DateTime<Utc>>, bool);
-    let clients: Vec<ClientRow> = sqlx::query_as(
+    let clients: Vec<ClientRow> = sqlx::query(
         "SELECT id, legacy_account_id, name, currency::text, registered_at, vat_invoices_enabled
          FROM billing.clients WHERE legacy_account_id BETWEEN $1 AND $2",
     )
     .bind(lo)
     .bind(hi)
+    .try_map(by_position(|c| {
+        Ok((
+            c.get(0)?,
+            c.get(1)?,
+            c.get(2)?,
+            c.get(3)?,
+            c.get(4)?,
+            c.get(5)?,
+        ))
+    }))
     .fetch_all(&mut *tx)
     .await?;
     let ids: Vec<i64> = clients.iter().map(|c| c.0).collect();
@@ -89,22 +101,25 @@ pub async fn read_range(
         });
     }
 
-    let owners: Vec<(i64, i64, Vec<String>, Option<i64>)> = sqlx::query_as(
+    let owners: Vec<(i64, i64, Vec<String>, Option<i64>)> = sqlx::query(
         "SELECT client_id, user_id, permissions, legacy_user_id
          FROM billing.memberships WHERE role = 'owner' AND client_id = ANY($1)",
     )
     .bind(&ids)
+    .try_map(by_position(|c| {
+        Ok((c.get(0)?, c.get(1)?, c.get(2)?, c.get(3)?))
+    }))
     .fetch_all(&mut *tx)
     .await?;
     let user_ids: Vec<i64> = owners.iter().map(|o| o.1).collect();
-    let emails: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>(
-        "SELECT id, email FROM billing.users WHERE id = ANY($1)",
-    )
-    .bind(&user_ids)
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .collect();
+    let emails: HashMap<i64, String> =
+        sqlx::query("SELECT id, email FROM billing.users WHERE id = ANY($1)")
+            .bind(&user_ids)
+            .try_map(by_position(|c| Ok((c.get(0)?, c.get(1)?))))
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
     for (client, user, permissions, legacy_user_id) in owners {
         if let Some(t) = of_client(&mut out, &legacy_of, client) {
             t.owner.push(OwnerRecord {
@@ -116,11 +131,14 @@ pub async fn read_range(
         }
     }
 
-    let invitations: Vec<(i64, Option<i64>, String, Vec<String>)> = sqlx::query_as(
+    let invitations: Vec<(i64, Option<i64>, String, Vec<String>)> = sqlx::query(
         "SELECT client_id, legacy_user_id, email, permissions
          FROM billing.invitations WHERE client_id = ANY($1)",
     )
     .bind(&ids)
+    .try_map(by_position(|c| {
+        Ok((c.get(0)?, c.get(1)?, c.get(2)?, c.get(3)?))
+    }))
     .fetch_all(&mut *tx)
     .await?;
     for (client, user, email, permissions) in invitations {
@@ -130,11 +148,12 @@ pub async fn read_range(
         }
     }
 
-    let payers: Vec<PayerRow> = sqlx::query_as(
+    let payers: Vec<PayerRow> = sqlx::query(
         "SELECT client_id, legacy_profile_id, kind, name, person, email, phone, country, postcode, city, address, vat_number, vat_payer
          FROM billing.payers WHERE client_id = ANY($1)",
     )
     .bind(&ids)
+    .try_map(by_position(PayerRow::decode))
     .fetch_all(&mut *tx)
     .await?;
     for p in payers {
@@ -143,10 +162,11 @@ pub async fn read_range(
         }
     }
 
-    let balances: Vec<(i64, Decimal, String)> = sqlx::query_as(
+    let balances: Vec<(i64, Decimal, String)> = sqlx::query(
         "SELECT client_id, amount, currency::text FROM billing.ledger_entries WHERE kind = 'opening_balance' AND client_id = ANY($1)",
     )
     .bind(&ids)
+    .try_map(by_position(|c| Ok((c.get(0)?, c.get(1)?, c.get(2)?))))
     .fetch_all(&mut *tx)
     .await?;
     for (client, amount, currency) in balances {
@@ -155,12 +175,13 @@ pub async fn read_range(
         }
     }
 
-    let services: Vec<ServiceRow> = sqlx::query_as(
+    let services: Vec<ServiceRow> = sqlx::query(
         "SELECT client_id, legacy_item_id, id, parent_id, category, priority, seq, product_code, label, domain, status,
                 opened_at, expires_at, period_months, auto_renew_months, price, currency::text AS currency
          FROM billing.services WHERE client_id = ANY($1)",
     )
     .bind(&ids)
+    .try_map(by_position(ServiceRow::decode))
     .fetch_all(&mut *tx)
     .await?;
     // Parents are services of the same client, so they are in this result too.
@@ -251,47 +272,47 @@ impl ServiceRow {
     }
 }
 
-// Hand-written: the tuple impls stop at 16 columns and sqlx's derive needs its macros crate.
-impl<'r> sqlx::FromRow<'r, PgRow> for PayerRow {
-    fn from_row(r: &'r PgRow) -> Result<Self, sqlx::Error> {
+// By position, in the order of the statement's columns.
+impl PayerRow {
+    fn decode(r: &Columns<'_>) -> Result<Self, sqlx::Error> {
         Ok(PayerRow {
-            client_id: r.try_get("client_id")?,
-            legacy_profile_id: r.try_get("legacy_profile_id")?,
-            kind: r.try_get("kind")?,
-            name: r.try_get("name")?,
-            person: r.try_get("person")?,
-            email: r.try_get("email")?,
-            phone: r.try_get("phone")?,
-            country: r.try_get("country")?,
-            postcode: r.try_get("postcode")?,
-            city: r.try_get("city")?,
-            address: r.try_get("address")?,
-            vat_number: r.try_get("vat_number")?,
-            vat_payer: r.try_get("vat_payer")?,
+            client_id: r.get(0)?,
+            legacy_profile_id: r.get(1)?,
+            kind: r.get(2)?,
+            name: r.get(3)?,
+            person: r.get(4)?,
+            email: r.get(5)?,
+            phone: r.get(6)?,
+            country: r.get(7)?,
+            postcode: r.get(8)?,
+            city: r.get(9)?,
+            address: r.get(10)?,
+            vat_number: r.get(11)?,
+            vat_payer: r.get(12)?,
         })
     }
 }
 
-impl<'r> sqlx::FromRow<'r, PgRow> for ServiceRow {
-    fn from_row(r: &'r PgRow) -> Result<Self, sqlx::Error> {
+impl ServiceRow {
+    fn decode(r: &Columns<'_>) -> Result<Self, sqlx::Error> {
         Ok(ServiceRow {
-            client_id: r.try_get("client_id")?,
-            legacy_item_id: r.try_get("legacy_item_id")?,
-            id: r.try_get("id")?,
-            parent_id: r.try_get("parent_id")?,
-            category: r.try_get("category")?,
-            priority: r.try_get("priority")?,
-            seq: r.try_get("seq")?,
-            product_code: r.try_get("product_code")?,
-            label: r.try_get("label")?,
-            domain: r.try_get("domain")?,
-            status: r.try_get("status")?,
-            opened_at: r.try_get("opened_at")?,
-            expires_at: r.try_get("expires_at")?,
-            period_months: r.try_get("period_months")?,
-            auto_renew_months: r.try_get("auto_renew_months")?,
-            price: r.try_get("price")?,
-            currency: r.try_get("currency")?,
+            client_id: r.get(0)?,
+            legacy_item_id: r.get(1)?,
+            id: r.get(2)?,
+            parent_id: r.get(3)?,
+            category: r.get(4)?,
+            priority: r.get(5)?,
+            seq: r.get(6)?,
+            product_code: r.get(7)?,
+            label: r.get(8)?,
+            domain: r.get(9)?,
+            status: r.get(10)?,
+            opened_at: r.get(11)?,
+            expires_at: r.get(12)?,
+            period_months: r.get(13)?,
+            auto_renew_months: r.get(14)?,
+            price: r.get(15)?,
+            currency: r.get(16)?,
         })
     }
 }
