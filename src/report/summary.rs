@@ -76,12 +76,24 @@ impl PlanSummary {
             *self.services.entry(s.outcome.code()).or_default() += 1;
         }
         if d.migrates() {
+            // Looked up before inserting: a key is copied once per category and currency,
+            // not once per service and account.
             for s in d.migrating_services() {
-                let category = s.category.clone().unwrap_or_default();
-                *self.categories.entry(category).or_default() += 1;
+                let category = s.category.as_deref().unwrap_or_default();
+                match self.categories.get_mut(category) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.categories.insert(category.to_owned(), 1);
+                    }
+                }
             }
             if let (Some(amount), Some(currency)) = (d.opening_entry(), &d.balance.currency) {
-                *self.opening_balance.entry(currency.clone()).or_default() += amount;
+                match self.opening_balance.get_mut(currency.as_str()) {
+                    Some(total) => *total += amount,
+                    None => {
+                        self.opening_balance.insert(currency.clone(), amount);
+                    }
+                }
             }
         }
     }

@@ -40,19 +40,14 @@ pub struct ScriptSafe<W: Write>(pub W);
 
 impl<W: Write> Write for ScriptSafe<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        // The usual case, checked with the standard library's memchr (`contains` on bytes):
-        // three fast passes beat one byte-by-byte pass over half a gigabyte at 1M accounts.
-        if !(buf.contains(&b'<') || buf.contains(&b'>') || buf.contains(&b'&')) {
-            self.0.write_all(buf)?;
-            return Ok(buf.len());
-        }
+        // One vectorised search for the three bytes: half a gigabyte passes here at 1M
+        // accounts, and nearly none of it needs escaping.
         let mut start = 0;
-        for (i, b) in buf.iter().enumerate() {
-            let escaped: &[u8] = match b {
+        for i in memchr::memchr3_iter(b'<', b'>', b'&', buf) {
+            let escaped: &[u8] = match buf[i] {
                 b'<' => b"\\u003c",
                 b'>' => b"\\u003e",
-                b'&' => b"\\u0026",
-                _ => continue,
+                _ => b"\\u0026",
             };
             self.0.write_all(&buf[start..i])?;
             self.0.write_all(escaped)?;
