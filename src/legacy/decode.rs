@@ -191,6 +191,33 @@ mod tests {
     }
 
     #[test]
+    fn text_keeps_any_valid_utf8_and_replaces_what_is_not() {
+        let long = "Поліщук Андрій ".repeat(20);
+        let some = |s: &str| Some(s.to_owned());
+        let cases: Vec<(Value, Option<String>)> = vec![
+            (Value::NULL, None),
+            (Value::Bytes(Vec::new()), some("")),
+            (
+                Value::Bytes("ivan@example.com".into()),
+                some("ivan@example.com"),
+            ),
+            (Value::Bytes(long.clone().into()), some(&long)),
+            (Value::Bytes("Тест 😀".into()), some("Тест 😀")),
+            (Value::Bytes(b"ab\xffcd".to_vec()), some("ab\u{fffd}cd")),
+            // A character cut in half at the end of a long value.
+            (
+                Value::Bytes([long.as_bytes(), &[0xd0]].concat()),
+                Some(format!("{long}\u{fffd}")),
+            ),
+            (Value::Int(-5), some("-5")),
+            (Value::UInt(7), some("7")),
+        ];
+        for (value, want) in cases {
+            assert_eq!(text(value.clone()), want, "{value:?}");
+        }
+    }
+
+    #[test]
     fn text_dates_read_like_datetimes_and_garbage_is_unknown() {
         let text = |s: &str| Value::Bytes(s.as_bytes().to_vec());
         let cases = [
