@@ -196,3 +196,46 @@ async fn differences_over_several_chunks_are_all_reported_in_account_order() {
     assert_eq!(summary["accounts_checked"], migrated.len() as u64);
     common::drop_mysql_user(&ro_url).await;
 }
+
+/// verify type-checks the target's columns on the first row of each result only
+/// (docs/decisions.md): a column retyped under the tool must still stop verify with an
+/// error naming the types, not be read wrongly. A `bool` read unchecked from the text
+/// `'false'` would come out `true`.
+#[tokio::test]
+async fn a_target_column_of_another_type_is_an_error_not_a_misread() {
+    let dbs = TestDbs::new("verifytypes").await;
+    dbs.load_legacy_schema().await;
+    dbs.load_legacy_sql(&read(&repo().join("fixtures/08_payers.sql")))
+        .await;
+    assert_eq!(code(&dbs.billmigrate(&["setup"])), 0);
+    let out = dbs.billmigrate(&["migrate", "--quiet"]);
+    assert!(code(&out) <= 1, "{}", text(&out));
+    let mut pg = dbs.pg().await;
+    let payers: i64 = sqlx::query_scalar("SELECT count(*) FROM billing.payers")
+        .fetch_one(&mut pg)
+        .await
+        .unwrap();
+    assert!(
+        payers >= 2,
+        "rows after the first are read unchecked: {payers}"
+    );
+
+    let out_dir = tempfile::tempdir().unwrap();
+    let dir = out_dir.path().join("verify");
+    let out = dbs.billmigrate(&["verify", "--out", dir.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "clean before the change: {}", text(&out));
+
+    sqlx::query(
+        "ALTER TABLE billing.payers ALTER COLUMN vat_payer TYPE text USING vat_payer::text",
+    )
+    .execute(&mut pg)
+    .await
+    .unwrap();
+    let out = dbs.billmigrate(&["verify", "--out", dir.to_str().unwrap()]);
+    assert!(code(&out) > 1, "verify must fail: {}", text(&out));
+    assert!(
+        text(&out).contains("is not compatible with SQL type `TEXT`"),
+        "{}",
+        text(&out)
+    );
+}
