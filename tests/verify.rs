@@ -199,8 +199,9 @@ async fn differences_over_several_chunks_are_all_reported_in_account_order() {
 
 /// verify type-checks the target's columns on the first row of each result only
 /// (docs/decisions.md): a column retyped under the tool must still stop verify with an
-/// error naming the types, not be read wrongly. A `bool` read unchecked from the text
-/// `'false'` would come out `true`.
+/// error naming the types, not be read wrongly — also when the first row holds NULL there.
+/// Read unchecked, a `bool` from the text `'false'` comes out `true`, and text from a
+/// `bytea` column comes out as the same text.
 #[tokio::test]
 async fn a_target_column_of_another_type_is_an_error_not_a_misread() {
     let dbs = TestDbs::new("verifytypes").await;
@@ -222,20 +223,36 @@ async fn a_target_column_of_another_type_is_an_error_not_a_misread() {
 
     let out_dir = tempfile::tempdir().unwrap();
     let dir = out_dir.path().join("verify");
-    let out = dbs.billmigrate(&["verify", "--out", dir.to_str().unwrap()]);
+    let verify = || dbs.billmigrate(&["verify", "--out", dir.to_str().unwrap()]);
+    let out = verify();
     assert_eq!(code(&out), 0, "clean before the change: {}", text(&out));
 
-    sqlx::query(
-        "ALTER TABLE billing.payers ALTER COLUMN vat_payer TYPE text USING vat_payer::text",
-    )
-    .execute(&mut pg)
-    .await
-    .unwrap();
-    let out = dbs.billmigrate(&["verify", "--out", dir.to_str().unwrap()]);
-    assert!(code(&out) > 1, "verify must fail: {}", text(&out));
-    assert!(
-        text(&out).contains("is not compatible with SQL type `TEXT`"),
-        "{}",
-        text(&out)
-    );
+    let cases = [
+        (
+            "ALTER TABLE billing.payers ALTER COLUMN vat_payer TYPE text USING vat_payer::text",
+            "ALTER TABLE billing.payers ALTER COLUMN vat_payer TYPE boolean USING vat_payer::boolean",
+            "`TEXT`",
+        ),
+        (
+            // NULL in every row but the last client's: the first row has nothing to check.
+            "UPDATE billing.payers SET person = CASE WHEN client_id = (SELECT max(client_id) FROM billing.payers) THEN 'Тест' END;
+             ALTER TABLE billing.payers ALTER COLUMN person TYPE bytea USING convert_to(person, 'UTF8')",
+            "",
+            "`BYTEA`",
+        ),
+    ];
+    for (change, undo, named) in cases {
+        sqlx::raw_sql(change).execute(&mut pg).await.unwrap();
+        let out = verify();
+        assert!(
+            code(&out) > 1,
+            "verify must fail after {change}: {}",
+            text(&out)
+        );
+        let wanted = format!("is not compatible with SQL type {named}");
+        assert!(text(&out).contains(&wanted), "{}", text(&out));
+        if !undo.is_empty() {
+            sqlx::raw_sql(undo).execute(&mut pg).await.unwrap();
+        }
+    }
 }
