@@ -205,9 +205,7 @@ async fn differences_over_several_chunks_are_all_reported_in_account_order() {
 #[tokio::test]
 async fn a_target_column_of_another_type_is_an_error_not_a_misread() {
     let dbs = TestDbs::new("verifytypes").await;
-    dbs.load_legacy_schema().await;
-    dbs.load_legacy_sql(&read(&repo().join("fixtures/08_payers.sql")))
-        .await;
+    dbs.load_fixture("08_payers").await;
     assert_eq!(code(&dbs.billmigrate(&["setup"])), 0);
     let out = dbs.billmigrate(&["migrate", "--quiet"]);
     assert!(code(&out) <= 1, "{}", text(&out));

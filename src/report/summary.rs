@@ -50,6 +50,17 @@ mod decimal_map {
     }
 }
 
+/// Adds `amount` under `key`, copying the key only when it first appears (an `entry` by
+/// owned key copied it once per service and account).
+fn add<V: std::ops::AddAssign>(totals: &mut BTreeMap<String, V>, key: &str, amount: V) {
+    match totals.get_mut(key) {
+        Some(total) => *total += amount,
+        None => {
+            totals.insert(key.to_owned(), amount);
+        }
+    }
+}
+
 impl PlanSummary {
     pub fn add(&mut self, d: &Decision) {
         self.accounts += 1;
@@ -76,24 +87,15 @@ impl PlanSummary {
             *self.services.entry(s.outcome.code()).or_default() += 1;
         }
         if d.migrates() {
-            // Looked up before inserting: a key is copied once per category and currency,
-            // not once per service and account.
             for s in d.migrating_services() {
-                let category = s.category.as_deref().unwrap_or_default();
-                match self.categories.get_mut(category) {
-                    Some(n) => *n += 1,
-                    None => {
-                        self.categories.insert(category.to_owned(), 1);
-                    }
-                }
+                add(
+                    &mut self.categories,
+                    s.category.as_deref().unwrap_or_default(),
+                    1,
+                );
             }
             if let (Some(amount), Some(currency)) = (d.opening_entry(), &d.balance.currency) {
-                match self.opening_balance.get_mut(currency.as_str()) {
-                    Some(total) => *total += amount,
-                    None => {
-                        self.opening_balance.insert(currency.clone(), amount);
-                    }
-                }
+                add(&mut self.opening_balance, currency, amount);
             }
         }
     }
