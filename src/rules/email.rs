@@ -128,11 +128,36 @@ fn check_local(local: &str) -> Result<(), Invalid> {
 /// RFC 5322 `atext` (the specials, white space and controls excluded), with non-ASCII
 /// limited to letters and digits: lettre refuses other non-ASCII characters.
 fn is_atext(c: char) -> bool {
-    if c.is_ascii() {
-        c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c)
-    } else {
-        c.is_alphanumeric()
+    match u8::try_from(c) {
+        Ok(b) if b.is_ascii() => is_ascii_atext(b),
+        _ => c.is_alphanumeric(),
     }
+}
+
+/// [`is_atext`] of an ASCII byte: letters, digits and ``!#$%&'*+-/=?^_`{|}~``.
+fn is_ascii_atext(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'/'
+                | b'='
+                | b'?'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'{'
+                | b'|'
+                | b'}'
+                | b'~'
+        )
 }
 
 fn check_domain(domain: &str) -> Result<(), Invalid> {
@@ -188,32 +213,7 @@ fn check_ascii(s: &[u8]) -> Result<(), Invalid> {
     if local[0] == b'.' || local[local.len() - 1] == b'.' || local.windows(2).any(|w| w == b"..") {
         return Err(Invalid::LocalPartDots);
     }
-    let atext = |c: &u8| {
-        c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'.' | b'!'
-                    | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'/'
-                    | b'='
-                    | b'?'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'{'
-                    | b'|'
-                    | b'}'
-                    | b'~'
-            )
-    };
-    if !local.iter().all(atext) {
+    if !local.iter().all(|&c| c == b'.' || is_ascii_atext(c)) {
         return Err(Invalid::LocalPartCharacter);
     }
     for label in domain.split(|&c| c == b'.') {

@@ -378,3 +378,27 @@ mod ascii_path {
         }
     }
 }
+
+/// The local part's characters, one ASCII byte at a time, against rules.md's list (RFC 5322
+/// `atext` plus inner dots): both paths share that set, so only a table holds it.
+#[test]
+fn every_ascii_character_of_the_local_part() {
+    let allowed = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&b);
+    for b in 0u8..128 {
+        let s = format!("a{}b@example.com", b as char);
+        let want = if allowed(b) {
+            Ok(())
+        } else if b == b'@' || (b as char).is_whitespace() {
+            Err(Invalid::Shape)
+        } else {
+            Err(Invalid::LocalPartCharacter)
+        };
+        assert_eq!(check(&s), want, "{s:?}");
+        if want.is_ok() {
+            assert!(
+                s.parse::<lettre::Address>().is_ok(),
+                "the rule accepts {s:?} but lettre does not"
+            );
+        }
+    }
+}
