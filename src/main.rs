@@ -8,7 +8,7 @@ use clap::Parser;
 // migrate's CPU in malloc/free; mimalloc ~25 %, a third of it on frees from other threads.
 // jemalloc frees into the freeing thread's cache and hands blocks back in batches: at 1M
 // accounts our own CPU in migrate 22 % less than with mimalloc, in verify 12 %, in plan
-// 8–19 %, at a lower peak (docs/decisions.md, docs/performance.md's twelfth session).
+// 8–20 %, at a lower peak (docs/decisions.md, docs/performance.md's twelfth session).
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
