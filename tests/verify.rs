@@ -111,6 +111,9 @@ async fn verify_reports_each_kind_of_difference_and_nothing_else() {
         "owner membership deleted",
         row(802, "owner", "missing_in_target"),
     );
+    // The owner's email is read with its membership (one join): an edited address shows.
+    q("UPDATE billing.users SET email = 'edited.owner@example.com' WHERE id = (SELECT m.user_id FROM billing.memberships m JOIN billing.clients c ON c.id = m.client_id WHERE c.legacy_account_id = 602 AND m.role = 'owner')").execute(&mut pg).await.unwrap();
+    step("owner email edited", row(602, "owner", "mismatch"));
     q("INSERT INTO billing.clients (legacy_account_id, name, currency) VALUES (4242, 'no ledger row', 'UAH')").execute(&mut pg).await.unwrap();
     step(
         "client without a ledger row",

@@ -101,9 +101,11 @@ pub async fn read_range(
         });
     }
 
-    let owners: Vec<(i64, i64, Vec<String>, Option<i64>)> = sqlx::query(
-        "SELECT client_id, user_id, permissions, legacy_user_id
-         FROM billing.memberships WHERE role = 'owner' AND client_id = ANY($1)",
+    // The owner's email with its membership: one statement, each user by its primary key.
+    let owners: Vec<(i64, String, Vec<String>, Option<i64>)> = sqlx::query(
+        "SELECT m.client_id, coalesce(u.email, ''), m.permissions, m.legacy_user_id
+         FROM billing.memberships m LEFT JOIN billing.users u ON u.id = m.user_id
+         WHERE m.role = 'owner' AND m.client_id = ANY($1)",
     )
     .bind(&ids)
     .try_map(by_position(|c| {
@@ -111,20 +113,10 @@ pub async fn read_range(
     }))
     .fetch_all(&mut *tx)
     .await?;
-    let user_ids: Vec<i64> = owners.iter().map(|o| o.1).collect();
-    let emails: HashMap<i64, String> =
-        sqlx::query("SELECT id, email FROM billing.users WHERE id = ANY($1)")
-            .bind(&user_ids)
-            .try_map(by_position(|c| Ok((c.get(0)?, c.get(1)?))))
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .collect();
-    for (client, user, permissions, legacy_user_id) in owners {
+    for (client, email, permissions, legacy_user_id) in owners {
         if let Some(t) = of_client(&mut out, &legacy_of, client) {
             t.owner.push(OwnerRecord {
-                // One user may own several clients.
-                email: emails.get(&user).cloned().unwrap_or_default(),
+                email,
                 permissions,
                 legacy_user_id,
             });
