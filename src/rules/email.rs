@@ -128,9 +128,10 @@ fn check_local(local: &str) -> Result<(), Invalid> {
 /// RFC 5322 `atext` (the specials, white space and controls excluded), with non-ASCII
 /// limited to letters and digits: lettre refuses other non-ASCII characters.
 fn is_atext(c: char) -> bool {
-    match u8::try_from(c) {
-        Ok(b) if b.is_ascii() => is_ascii_atext(b),
-        _ => c.is_alphanumeric(),
+    if c.is_ascii() {
+        is_ascii_atext(c as u8)
+    } else {
+        c.is_alphanumeric()
     }
 }
 
