@@ -2,6 +2,7 @@
 //! compares, check by check, with what the new billing holds — a merge of two streams sorted
 //! by legacy account id, read-only on both sides. Writes differences.csv and summary.json.
 
+mod client_span;
 mod columns;
 mod compare;
 mod partners;

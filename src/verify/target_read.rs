@@ -10,6 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sqlx::{Connection, PgPool};
 
+use super::client_span::ClientSpan;
 use super::columns::{Columns, by_position};
 
 use crate::new_billing::records::{
@@ -68,8 +69,9 @@ pub async fn read_range(
         });
     }
 
-    // The range's clients by their unique index; every other table by client id (and no
-    // join back to a million-row table, which a planner may turn into a full scan).
+    // The range's clients by their unique index; every other table by client id, as one
+    // range of ids where the clients make one (`ClientSpan`), and no join back to a
+    // million-row table, which a planner may turn into a full scan.
     type ClientRow = (i64, i64, String, String, Option<DateTime<Utc>>, bool);
     let clients: Vec<ClientRow> = sqlx::query(
         "SELECT id, legacy_account_id, name, currency::text, registered_at, vat_invoices_enabled
@@ -89,7 +91,7 @@ pub async fn read_range(
     }))
     .fetch_all(&mut *tx)
     .await?;
-    let ids: Vec<i64> = clients.iter().map(|c| c.0).collect();
+    let span = ClientSpan::of(clients.iter().map(|c| c.0).collect());
     let mut legacy_of: HashMap<i64, i64> = HashMap::with_capacity(clients.len());
     for (client, id, name, currency, registered_at, vat_invoices_enabled) in clients {
         legacy_of.insert(client, id);
@@ -102,17 +104,18 @@ pub async fn read_range(
     }
 
     // The owner's email with its membership: one statement, each user by its primary key.
-    let owners: Vec<(i64, String, Vec<String>, Option<i64>)> = sqlx::query(
-        "SELECT m.client_id, coalesce(u.email, ''), m.permissions, m.legacy_user_id
-         FROM billing.memberships m LEFT JOIN billing.users u ON u.id = m.user_id
-         WHERE m.role = 'owner' AND m.client_id = ANY($1)",
-    )
-    .bind(&ids)
-    .try_map(by_position(|c| {
-        Ok((c.get(0)?, c.get(1)?, c.get(2)?, c.get(3)?))
-    }))
-    .fetch_all(&mut *tx)
-    .await?;
+    let owners: Vec<(i64, String, Vec<String>, Option<i64>)> = span
+        .select(
+            "SELECT m.client_id, coalesce(u.email, ''), m.permissions, m.legacy_user_id
+            FROM billing.memberships m LEFT JOIN billing.users u ON u.id = m.user_id
+            WHERE m.role = 'owner' AND",
+            "m.client_id",
+        )
+        .try_map(by_position(|c| {
+            Ok((c.get(0)?, c.get(1)?, c.get(2)?, c.get(3)?))
+        }))
+        .fetch_all(&mut *tx)
+        .await?;
     for (client, email, permissions, legacy_user_id) in owners {
         if let Some(t) = of_client(&mut out, &legacy_of, client) {
             t.owner.push(OwnerRecord {
@@ -123,16 +126,17 @@ pub async fn read_range(
         }
     }
 
-    let invitations: Vec<(i64, Option<i64>, String, Vec<String>)> = sqlx::query(
-        "SELECT client_id, legacy_user_id, email, permissions
-         FROM billing.invitations WHERE client_id = ANY($1)",
-    )
-    .bind(&ids)
-    .try_map(by_position(|c| {
-        Ok((c.get(0)?, c.get(1)?, c.get(2)?, c.get(3)?))
-    }))
-    .fetch_all(&mut *tx)
-    .await?;
+    let invitations: Vec<(i64, Option<i64>, String, Vec<String>)> = span
+        .select(
+            "SELECT client_id, legacy_user_id, email, permissions
+            FROM billing.invitations WHERE",
+            "client_id",
+        )
+        .try_map(by_position(|c| {
+            Ok((c.get(0)?, c.get(1)?, c.get(2)?, c.get(3)?))
+        }))
+        .fetch_all(&mut *tx)
+        .await?;
     for (client, user, email, permissions) in invitations {
         if let Some(t) = of_client(&mut out, &legacy_of, client) {
             let record = InvitationRecord { email, permissions };
@@ -140,42 +144,45 @@ pub async fn read_range(
         }
     }
 
-    let payers: Vec<PayerRow> = sqlx::query(
-        "SELECT client_id, legacy_profile_id, kind, name, person, email, phone, country, postcode, city, address, vat_number, vat_payer
-         FROM billing.payers WHERE client_id = ANY($1)",
-    )
-    .bind(&ids)
-    .try_map(by_position(PayerRow::decode))
-    .fetch_all(&mut *tx)
-    .await?;
+    let payers: Vec<PayerRow> = span
+        .select(
+            "SELECT client_id, legacy_profile_id, kind, name, person, email, phone, country, postcode, city, address, vat_number, vat_payer
+            FROM billing.payers WHERE",
+            "client_id",
+        )
+        .try_map(by_position(PayerRow::decode))
+        .fetch_all(&mut *tx)
+        .await?;
     for p in payers {
         if let Some(t) = of_client(&mut out, &legacy_of, p.client_id) {
             t.payer.push(p.record());
         }
     }
 
-    let balances: Vec<(i64, Decimal, String)> = sqlx::query(
-        "SELECT client_id, amount, currency::text FROM billing.ledger_entries WHERE kind = 'opening_balance' AND client_id = ANY($1)",
-    )
-    .bind(&ids)
-    .try_map(by_position(|c| Ok((c.get(0)?, c.get(1)?, c.get(2)?))))
-    .fetch_all(&mut *tx)
-    .await?;
+    let balances: Vec<(i64, Decimal, String)> = span
+        .select(
+            "SELECT client_id, amount, currency::text FROM billing.ledger_entries WHERE kind = 'opening_balance' AND",
+            "client_id",
+        )
+        .try_map(by_position(|c| Ok((c.get(0)?, c.get(1)?, c.get(2)?))))
+        .fetch_all(&mut *tx)
+        .await?;
     for (client, amount, currency) in balances {
         if let Some(t) = of_client(&mut out, &legacy_of, client) {
             t.balance.push(BalanceRecord { amount, currency });
         }
     }
 
-    let services: Vec<ServiceRow> = sqlx::query(
-        "SELECT client_id, legacy_item_id, id, parent_id, category, priority, seq, product_code, label, domain, status,
+    let services: Vec<ServiceRow> = span
+        .select(
+            "SELECT client_id, legacy_item_id, id, parent_id, category, priority, seq, product_code, label, domain, status,
                 opened_at, expires_at, period_months, auto_renew_months, price, currency::text AS currency
-         FROM billing.services WHERE client_id = ANY($1)",
-    )
-    .bind(&ids)
-    .try_map(by_position(ServiceRow::decode))
-    .fetch_all(&mut *tx)
-    .await?;
+            FROM billing.services WHERE",
+            "client_id",
+        )
+        .try_map(by_position(ServiceRow::decode))
+        .fetch_all(&mut *tx)
+        .await?;
     // Parents are services of the same client, so they are in this result too.
     let item_of: HashMap<i64, i64> = services.iter().map(|s| (s.id, s.legacy_item_id)).collect();
     for s in services {
