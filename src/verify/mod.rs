@@ -194,7 +194,8 @@ async fn check_chunk(
     let (lo, hi) = (chunk[0].account.id, chunk[chunk.len() - 1].account.id);
     // Named here: the error surfaces while the planner hands over the next chunk.
     let context = || format!("checking accounts {lo}-{hi}");
-    let target = target_read::read_range(&pool, lo, hi)
+    let ids = chunk.iter().map(|p| p.account.id).collect();
+    let target = target_read::read_chunk(&pool, ids)
         .await
         .context("reading the target database")
         .with_context(context)?;
@@ -204,15 +205,15 @@ async fn check_chunk(
         accounts_checked: 0,
         diffs: Vec::with_capacity(chunk.len()),
     };
-    for p in &chunk {
+    for (i, p) in chunk.iter().enumerate() {
         checked.ids.push(p.account.id);
-        let t = target.get(&p.account.id);
+        let t = target.at(i);
         if t.is_some_and(|t| t.ledger.as_ref().is_some_and(|l| l.status == migrated)) {
             checked.accounts_checked += 1;
         }
         checked.diffs.push(compare::compare(p, t, &mappings, zone));
     }
-    let migrated_at = |id: i64| target.get(&id)?.ledger.as_ref()?.migrated_at;
+    let migrated_at = |id: i64| target.get(id)?.ledger.as_ref()?.migrated_at;
     payments::annotate(&mut checked.diffs, migrated_at, &source, zone)
         .await
         .with_context(context)?;

@@ -1,8 +1,6 @@
-//! Reads what the new billing holds for a range of legacy account ids, one bulk query per
+//! Reads what the new billing holds for a chunk of legacy accounts, one bulk query per
 //! table, inside one read-only snapshot — the target half of verify's merge. Rows are read
 //! as typed values into the same records the expected side builds; no formatting in SQL.
-
-use std::collections::BTreeMap;
 
 use foldhash::{HashMap, HashMapExt};
 
@@ -20,30 +18,53 @@ use crate::new_billing::records::{
 
 pub use crate::new_billing::canonical::Canonical as TargetAccount;
 
-fn slot(map: &mut BTreeMap<i64, TargetAccount>, id: i64) -> &mut TargetAccount {
-    map.entry(id).or_default()
+/// The chunk's accounts' target data, by position in the chunk.
+pub struct ChunkTargets {
+    /// The chunk's legacy account ids, ascending.
+    ids: Vec<i64>,
+    accounts: Vec<Option<TargetAccount>>,
 }
 
-/// The account a client of this range belongs to (rows are moved into it, not cloned).
-fn of_client<'m>(
-    map: &'m mut BTreeMap<i64, TargetAccount>,
-    legacy_of: &HashMap<i64, i64>,
-    client: i64,
-) -> Option<&'m mut TargetAccount> {
-    legacy_of.get(&client).map(|id| slot(map, *id))
+impl ChunkTargets {
+    /// The position of a chunk's account; `None` for an id outside the chunk.
+    fn position(&self, id: i64) -> Option<usize> {
+        self.ids.binary_search(&id).ok()
+    }
+
+    /// What the target holds of the chunk's `i`th account, if anything.
+    pub fn at(&self, i: usize) -> Option<&TargetAccount> {
+        self.accounts.get(i)?.as_ref()
+    }
+
+    /// What the target holds of account `id`, if it is the chunk's.
+    pub fn get(&self, id: i64) -> Option<&TargetAccount> {
+        self.at(self.position(id)?)
+    }
+
+    fn slot(&mut self, i: usize) -> &mut TargetAccount {
+        self.accounts[i].get_or_insert_default()
+    }
 }
 
-/// Target data of every legacy account id in `lo..=hi`.
-pub async fn read_range(
-    pool: &PgPool,
-    lo: i64,
-    hi: i64,
-) -> Result<BTreeMap<i64, TargetAccount>, sqlx::Error> {
+/// Target data of the chunk's legacy account ids (ascending). Rows of the target whose
+/// legacy id lies between the chunk's first and last but is not the chunk's are left out:
+/// the accounts `verify` did not see are `vanished`'s to report.
+pub async fn read_chunk(pool: &PgPool, ids: Vec<i64>) -> Result<ChunkTargets, sqlx::Error> {
+    debug_assert!(ids.is_sorted());
+    let (Some(&lo), Some(&hi)) = (ids.first(), ids.last()) else {
+        return Ok(ChunkTargets {
+            ids,
+            accounts: Vec::new(),
+        });
+    };
+    let mut out = ChunkTargets {
+        accounts: (0..ids.len()).map(|_| None).collect(),
+        ids,
+    };
     let mut conn = pool.acquire().await?;
     let mut tx = conn
         .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         .await?;
-    let mut out: BTreeMap<i64, TargetAccount> = BTreeMap::new();
 
     type LedgerRow = (
         i64,
@@ -61,7 +82,8 @@ pub async fn read_range(
     .fetch_all(&mut *tx)
     .await?;
     for (id, status, categories, fingerprint, migrated_at) in rows {
-        slot(&mut out, id).ledger = Some(LedgerRecord {
+        let Some(i) = out.position(id) else { continue };
+        out.slot(i).ledger = Some(LedgerRecord {
             status: Known::parse(&status),
             categories,
             fingerprint,
@@ -92,10 +114,12 @@ pub async fn read_range(
     .fetch_all(&mut *tx)
     .await?;
     let span = ClientSpan::of(clients.iter().map(|c| c.0).collect());
-    let mut legacy_of: HashMap<i64, i64> = HashMap::with_capacity(clients.len());
+    // Each client's position in the chunk.
+    let mut position_of: HashMap<i64, usize> = HashMap::with_capacity(clients.len());
     for (client, id, name, currency, registered_at, vat_invoices_enabled) in clients {
-        legacy_of.insert(client, id);
-        slot(&mut out, id).client = Some(ClientRecord {
+        let Some(i) = out.position(id) else { continue };
+        position_of.insert(client, i);
+        out.slot(i).client = Some(ClientRecord {
             name,
             currency,
             registered_at,
@@ -117,7 +141,7 @@ pub async fn read_range(
         .fetch_all(&mut *tx)
         .await?;
     for (client, email, permissions, legacy_user_id) in owners {
-        if let Some(t) = of_client(&mut out, &legacy_of, client) {
+        if let Some(t) = position_of.get(&client).map(|&i| out.slot(i)) {
             t.owner.push(OwnerRecord {
                 email,
                 permissions,
@@ -138,7 +162,7 @@ pub async fn read_range(
         .fetch_all(&mut *tx)
         .await?;
     for (client, user, email, permissions) in invitations {
-        if let Some(t) = of_client(&mut out, &legacy_of, client) {
+        if let Some(t) = position_of.get(&client).map(|&i| out.slot(i)) {
             let record = InvitationRecord { email, permissions };
             t.invitations.insert(user.unwrap_or(0), record);
         }
@@ -154,7 +178,7 @@ pub async fn read_range(
         .fetch_all(&mut *tx)
         .await?;
     for p in payers {
-        if let Some(t) = of_client(&mut out, &legacy_of, p.client_id) {
+        if let Some(t) = position_of.get(&p.client_id).map(|&i| out.slot(i)) {
             t.payer.push(p.record());
         }
     }
@@ -168,7 +192,7 @@ pub async fn read_range(
         .fetch_all(&mut *tx)
         .await?;
     for (client, amount, currency) in balances {
-        if let Some(t) = of_client(&mut out, &legacy_of, client) {
+        if let Some(t) = position_of.get(&client).map(|&i| out.slot(i)) {
             t.balance.push(BalanceRecord { amount, currency });
         }
     }
@@ -187,7 +211,7 @@ pub async fn read_range(
     let item_of: HashMap<i64, i64> = services.iter().map(|s| (s.id, s.legacy_item_id)).collect();
     for s in services {
         let parent_item = s.parent_id.and_then(|p| item_of.get(&p).copied());
-        if let Some(t) = of_client(&mut out, &legacy_of, s.client_id) {
+        if let Some(t) = position_of.get(&s.client_id).map(|&i| out.slot(i)) {
             t.services.insert(s.legacy_item_id, s.record(parent_item));
         }
     }
