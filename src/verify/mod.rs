@@ -194,19 +194,18 @@ async fn check_chunk(
     let (lo, hi) = (chunk[0].account.id, chunk[chunk.len() - 1].account.id);
     // Named here: the error surfaces while the planner hands over the next chunk.
     let context = || format!("checking accounts {lo}-{hi}");
-    let ids = chunk.iter().map(|p| p.account.id).collect();
-    let target = target_read::read_chunk(&pool, ids)
+    let ids: Vec<i64> = chunk.iter().map(|p| p.account.id).collect();
+    let target = target_read::read_chunk(&pool, ids.clone())
         .await
         .context("reading the target database")
         .with_context(context)?;
     let migrated = Known::Is(AccountStatus::Migrated);
     let mut checked = Checked {
-        ids: Vec::with_capacity(chunk.len()),
+        ids,
         accounts_checked: 0,
         diffs: Vec::with_capacity(chunk.len()),
     };
     for (i, p) in chunk.iter().enumerate() {
-        checked.ids.push(p.account.id);
         let t = target.at(i);
         if t.is_some_and(|t| t.ledger.as_ref().is_some_and(|l| l.status == migrated)) {
             checked.accounts_checked += 1;
