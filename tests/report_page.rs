@@ -12,7 +12,7 @@ use std::str::FromStr;
 
 use common::pages::{charts, count, rows};
 use common::webdriver::Browser;
-use common::{TestDbs, code, read, repo, text};
+use common::{TestDbs, code, read, text};
 use mysql_async::prelude::Queryable;
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -260,11 +260,8 @@ async fn hostile_names_show_as_text_and_run_no_script() {
 #[tokio::test]
 async fn verify_page_shows_what_is_new_and_what_was_resolved_since() {
     let dbs = TestDbs::new("reportverify").await;
-    dbs.load_legacy_schema().await;
-    for f in ["01_simple_account", "08_payers", "16_addons"] {
-        dbs.load_legacy_sql(&read(&repo().join(format!("fixtures/{f}.sql"))))
-            .await;
-    }
+    dbs.load_fixtures(&["01_simple_account", "08_payers", "16_addons"])
+        .await;
     assert_eq!(code(&dbs.billmigrate(&["setup"])), 0);
     let out = dbs.billmigrate(&["migrate", "--quiet"]);
     assert!(code(&out) <= 1, "{}", text(&out));

@@ -11,7 +11,7 @@ use std::process::{Command, Output};
 
 use base64::Engine as _;
 use common::smtp::SmtpSink;
-use common::{TestDbs, code, drop_mysql_user, mysql_base, pg_base, read, repo, text};
+use common::{TestDbs, code, drop_mysql_user, mysql_base, pg_base, text};
 use mysql_async::prelude::Queryable;
 
 const LEGACY_PW: &str = "Leg4cyPw9d1e";
@@ -92,11 +92,8 @@ fn tokens_in(eml: &str) -> Vec<String> {
 #[tokio::test]
 async fn no_password_token_or_legacy_hash_reaches_any_output_report_or_error() {
     let dbs = TestDbs::new("secrets").await;
-    dbs.load_fixture("01_simple_account").await;
-    for f in ["06_other_users", "22_partners"] {
-        dbs.load_legacy_sql(&read(&repo().join(format!("fixtures/{f}.sql"))))
-            .await;
-    }
+    dbs.load_fixtures(&["01_simple_account", "06_other_users", "22_partners"])
+        .await;
     let (user, legacy_url) = reader_with_password(&dbs).await;
     let base = pg_base();
     let host = base.rsplit('@').next().unwrap();

@@ -148,11 +148,18 @@ impl TestDbs {
 
     /// Schema, reference rows and `fixtures/<name>.sql`.
     pub async fn load_fixture(&self, name: &str) {
+        self.load_fixtures(&[name]).await;
+    }
+
+    /// Schema and reference rows once, then each `fixtures/<name>.sql` in turn.
+    pub async fn load_fixtures(&self, names: &[&str]) {
         self.load_legacy_schema().await;
-        let path = repo().join("fixtures").join(format!("{name}.sql"));
-        let sql =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        self.load_legacy_sql(&sql).await;
+        for name in names {
+            let path = repo().join("fixtures").join(format!("{name}.sql"));
+            let sql = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            self.load_legacy_sql(&sql).await;
+        }
     }
 
     /// One integer from the legacy database (`SELECT COUNT(*) …`), NULL as 0.
