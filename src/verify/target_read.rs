@@ -23,6 +23,8 @@ pub struct ChunkTargets {
     /// The chunk's legacy account ids, ascending.
     ids: Vec<i64>,
     accounts: Vec<Option<TargetAccount>>,
+    /// Each of the chunk's clients (by target client id), its account's position.
+    position_of_client: HashMap<i64, usize>,
 }
 
 impl ChunkTargets {
@@ -44,6 +46,12 @@ impl ChunkTargets {
     fn slot(&mut self, i: usize) -> &mut TargetAccount {
         self.accounts[i].get_or_insert_default()
     }
+
+    /// The account a client of the chunk belongs to (rows are moved into it, not cloned).
+    fn of_client(&mut self, client: i64) -> Option<&mut TargetAccount> {
+        let i = *self.position_of_client.get(&client)?;
+        Some(self.slot(i))
+    }
 }
 
 /// Target data of the chunk's legacy account ids (ascending). Rows of the target whose
@@ -51,15 +59,13 @@ impl ChunkTargets {
 /// the accounts `verify` did not see are `vanished`'s to report.
 pub async fn read_chunk(pool: &PgPool, ids: Vec<i64>) -> Result<ChunkTargets, sqlx::Error> {
     debug_assert!(ids.is_sorted());
-    let (Some(&lo), Some(&hi)) = (ids.first(), ids.last()) else {
-        return Ok(ChunkTargets {
-            ids,
-            accounts: Vec::new(),
-        });
-    };
     let mut out = ChunkTargets {
         accounts: (0..ids.len()).map(|_| None).collect(),
         ids,
+        position_of_client: HashMap::new(),
+    };
+    let (Some(&lo), Some(&hi)) = (out.ids.first(), out.ids.last()) else {
+        return Ok(out);
     };
     let mut conn = pool.acquire().await?;
     let mut tx = conn
@@ -114,11 +120,10 @@ pub async fn read_chunk(pool: &PgPool, ids: Vec<i64>) -> Result<ChunkTargets, sq
     .fetch_all(&mut *tx)
     .await?;
     let span = ClientSpan::of(clients.iter().map(|c| c.0).collect());
-    // Each client's position in the chunk.
-    let mut position_of: HashMap<i64, usize> = HashMap::with_capacity(clients.len());
+    out.position_of_client.reserve(clients.len());
     for (client, id, name, currency, registered_at, vat_invoices_enabled) in clients {
         let Some(i) = out.position(id) else { continue };
-        position_of.insert(client, i);
+        out.position_of_client.insert(client, i);
         out.slot(i).client = Some(ClientRecord {
             name,
             currency,
@@ -141,7 +146,7 @@ pub async fn read_chunk(pool: &PgPool, ids: Vec<i64>) -> Result<ChunkTargets, sq
         .fetch_all(&mut *tx)
         .await?;
     for (client, email, permissions, legacy_user_id) in owners {
-        if let Some(t) = position_of.get(&client).map(|&i| out.slot(i)) {
+        if let Some(t) = out.of_client(client) {
             t.owner.push(OwnerRecord {
                 email,
                 permissions,
@@ -162,7 +167,7 @@ pub async fn read_chunk(pool: &PgPool, ids: Vec<i64>) -> Result<ChunkTargets, sq
         .fetch_all(&mut *tx)
         .await?;
     for (client, user, email, permissions) in invitations {
-        if let Some(t) = position_of.get(&client).map(|&i| out.slot(i)) {
+        if let Some(t) = out.of_client(client) {
             let record = InvitationRecord { email, permissions };
             t.invitations.insert(user.unwrap_or(0), record);
         }
@@ -178,7 +183,7 @@ pub async fn read_chunk(pool: &PgPool, ids: Vec<i64>) -> Result<ChunkTargets, sq
         .fetch_all(&mut *tx)
         .await?;
     for p in payers {
-        if let Some(t) = position_of.get(&p.client_id).map(|&i| out.slot(i)) {
+        if let Some(t) = out.of_client(p.client_id) {
             t.payer.push(p.record());
         }
     }
@@ -192,7 +197,7 @@ pub async fn read_chunk(pool: &PgPool, ids: Vec<i64>) -> Result<ChunkTargets, sq
         .fetch_all(&mut *tx)
         .await?;
     for (client, amount, currency) in balances {
-        if let Some(t) = position_of.get(&client).map(|&i| out.slot(i)) {
+        if let Some(t) = out.of_client(client) {
             t.balance.push(BalanceRecord { amount, currency });
         }
     }
@@ -211,7 +216,7 @@ pub async fn read_chunk(pool: &PgPool, ids: Vec<i64>) -> Result<ChunkTargets, sq
     let item_of: HashMap<i64, i64> = services.iter().map(|s| (s.id, s.legacy_item_id)).collect();
     for s in services {
         let parent_item = s.parent_id.and_then(|p| item_of.get(&p).copied());
-        if let Some(t) = position_of.get(&s.client_id).map(|&i| out.slot(i)) {
+        if let Some(t) = out.of_client(s.client_id) {
             t.services.insert(s.legacy_item_id, s.record(parent_item));
         }
     }
