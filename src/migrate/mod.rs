@@ -3,6 +3,7 @@
 //! backoff; any other failure splits the batch so that one bad account is held with a reason
 //! instead of stopping the run.
 
+mod refresh;
 mod retry;
 mod summary;
 mod workers;
@@ -45,9 +46,6 @@ pub struct MigrateOptions {
 /// of writing, which bounds memory.
 struct Dispatch {
     tx: mpsc::Sender<Vec<Planned>>,
-    pool: sqlx::PgPool,
-    dispatched: u64,
-    next_analyze: u64,
 }
 
 impl Sink for Dispatch {
@@ -56,18 +54,6 @@ impl Sink for Dispatch {
     }
 
     async fn accept(&mut self, chunk: Vec<Planned>) -> anyhow::Result<()> {
-        self.dispatched += chunk.len() as u64;
-        if self.dispatched >= self.next_analyze {
-            // Statistics from an empty start make the planner pick whole-table scans for
-            // each batch's lookups, and those grow with the table: the load slowed to half
-            // speed by 1M accounts. Refreshed at 20k, 80k, 320k, … accounts, beside the writers.
-            self.next_analyze = self.next_analyze.saturating_mul(4);
-            let pool = self.pool.clone();
-            tokio::spawn(async move {
-                let sql = crate::new_billing::statistics::all_at_once();
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await;
-            });
-        }
         self.tx
             .send(chunk)
             .await
@@ -127,6 +113,7 @@ pub async fn run(
     // never runs ahead of what is really in the target.
     let progress = Progress::new(mode, "migrate", total);
     let held_so_far = Arc::new(AtomicU64::new(0));
+    let statistics = Arc::new(refresh::Schedule::default());
 
     // One batch waits while the workers write theirs (and the planner holds the next):
     // the writers are the slower side, so a longer queue only holds more accounts in memory.
@@ -136,6 +123,7 @@ pub async fn run(
     for _ in 0..workers {
         let (rx, pool, ctx) = (rx.clone(), pool.clone(), ctx.clone());
         let (progress, held_so_far) = (progress.clone(), held_so_far.clone());
+        let statistics = statistics.clone();
         tasks.spawn(async move {
             let mut total = BatchCounts::default();
             loop {
@@ -149,6 +137,7 @@ pub async fn run(
                         total += c;
                         let held = held_so_far.fetch_add(c.held, Ordering::Relaxed) + c.held;
                         progress.advance(n, || format!("{held} held"));
+                        statistics.after_batch(n, &pool);
                     }
                     Err(e) => {
                         // Stop the reader feeding batches nobody should write any more.
@@ -163,12 +152,7 @@ pub async fn run(
     drop(rx);
 
     let rules_ctx = plan::rules_context(settings, &mappings);
-    let mut dispatch = Dispatch {
-        tx,
-        pool: pool.clone(),
-        dispatched: 0,
-        next_analyze: 20_000,
-    };
+    let mut dispatch = Dispatch { tx };
     let planned = plan::run(
         &source,
         &opts.scope,
