@@ -15,8 +15,10 @@ use super::model::LegacyAccount;
 use super::reader::{LegacyError, LegacySource, retrying};
 use crate::scope::Scope;
 
-/// Chunks read at once, each on its own connection.
-const PARALLEL_READS: usize = 2;
+/// Chunks read at once, each on its own connection. A chunk's read waits on the server's
+/// round trips between its queries: with two, `plan` left the cores idle a fifth of its
+/// run; a third made it a tenth faster at 1M, a fourth 2 % more for half again its memory.
+const PARALLEL_READS: usize = 3;
 
 /// The legacy pool a streaming command needs: the chunk readers and one for the bounds.
 pub const CONNECTIONS: usize = PARALLEL_READS + 1;
