@@ -33,7 +33,7 @@ impl Default for Schedule {
 impl Schedule {
     /// Counts `n` accounts of a batch that just committed (or was held); true for exactly
     /// one caller each time the count passes a threshold, however many writers report at once.
-    pub fn written(&self, n: u64) -> bool {
+    fn written(&self, n: u64) -> bool {
         let written = self.written.fetch_add(n, Ordering::Relaxed) + n;
         let mut due = self.next.load(Ordering::Relaxed);
         while written >= due {
@@ -55,8 +55,7 @@ impl Schedule {
         if self.written(n) {
             let pool = pool.clone();
             tokio::spawn(async move {
-                let sql = crate::new_billing::statistics::all_at_once();
-                let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&pool).await;
+                let _ = crate::new_billing::statistics::refresh_during_load(&pool).await;
             });
         }
     }

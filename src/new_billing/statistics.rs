@@ -34,9 +34,17 @@ fn sampled((table, columns): &(&str, &str)) -> String {
 
 /// All of them in one statement: the refresh in the middle of a load, on one connection
 /// beside the writers.
-pub fn all_at_once() -> String {
+fn all_at_once() -> String {
     let tables: Vec<String> = SAMPLED.iter().map(sampled).collect();
     format!("ANALYZE {}", tables.join(", "))
+}
+
+/// The refresh in the middle of a load (`migrate` decides when).
+pub async fn refresh_during_load(pool: &PgPool) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(all_at_once()))
+        .execute(pool)
+        .await
+        .map(drop)
 }
 
 /// The refresh after a load, a table per statement two at a time: it is on the run's
