@@ -195,28 +195,30 @@ async fn check_chunk(
     // Named here: the error surfaces while the planner hands over the next chunk.
     let context = || format!("checking accounts {lo}-{hi}");
     let ids: Vec<i64> = chunk.iter().map(|p| p.account.id).collect();
-    let target = target_read::read_chunk(&pool, ids.clone())
+    let target = target_read::read_chunk(&pool, ids)
         .await
         .context("reading the target database")
         .with_context(context)?;
     let migrated = Known::Is(AccountStatus::Migrated);
-    let mut checked = Checked {
-        ids,
-        accounts_checked: 0,
-        diffs: Vec::with_capacity(chunk.len()),
-    };
+    let mut accounts_checked = 0;
+    let mut diffs = Vec::with_capacity(chunk.len());
     for (i, p) in chunk.iter().enumerate() {
         let t = target.at(i);
         if t.is_some_and(|t| t.ledger.as_ref().is_some_and(|l| l.status == migrated)) {
-            checked.accounts_checked += 1;
+            accounts_checked += 1;
         }
-        checked.diffs.push(compare::compare(p, t, &mappings, zone));
+        diffs.push(compare::compare(p, t, &mappings, zone));
     }
     let migrated_at = |id: i64| target.get(id)?.ledger.as_ref()?.migrated_at;
-    payments::annotate(&mut checked.diffs, migrated_at, &source, zone)
+    payments::annotate(&mut diffs, migrated_at, &source, zone)
         .await
         .with_context(context)?;
-    Ok(checked)
+    // The chunk's ids, handed back by the target side, which kept them for its lookups.
+    Ok(Checked {
+        ids: target.into_ids(),
+        accounts_checked,
+        diffs,
+    })
 }
 
 /// Accounts the target knows (migrated, or a client without a ledger row) whose legacy

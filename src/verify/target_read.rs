@@ -43,6 +43,11 @@ impl ChunkTargets {
         self.at(self.position(id)?)
     }
 
+    /// The chunk's legacy account ids, ascending.
+    pub fn into_ids(self) -> Vec<i64> {
+        self.ids
+    }
+
     fn slot(&mut self, i: usize) -> &mut TargetAccount {
         self.accounts[i].get_or_insert_default()
     }
