@@ -37,6 +37,7 @@ pub async fn clients(
     let mut rows = CopyRows::new(
         "COPY billing.clients (id, legacy_account_id, name, currency, registered_at) FROM STDIN (FORMAT binary)",
         5,
+        ids.len(),
     );
     for (i, id) in ids.iter().enumerate() {
         rows.row()
@@ -59,6 +60,7 @@ pub async fn invitations(
     let mut rows = CopyRows::new(
         "COPY billing.invitations (id, client_id, email, permissions, legacy_user_id) FROM STDIN (FORMAT binary)",
         5,
+        ids.len(),
     );
     for (i, id) in ids.iter().enumerate() {
         let permissions = if inv.full[i] { full } else { invoices_only };
@@ -76,6 +78,7 @@ pub async fn payers(tx: &mut PgConnection, p: &PayerRows<'_>) -> Result<u64, sql
     let mut rows = CopyRows::new(
         "COPY billing.payers (client_id, legacy_profile_id, kind, name, person, email, phone, country, postcode, city, address, vat_number, vat_payer) FROM STDIN (FORMAT binary)",
         13,
+        p.client_id.len(),
     );
     for i in 0..p.client_id.len() {
         rows.row()
@@ -104,6 +107,7 @@ pub async fn opening_balances(
     let mut rows = CopyRows::new(
         "COPY billing.ledger_entries (client_id, kind, amount, currency, memo) FROM STDIN (FORMAT binary)",
         5,
+        entries.len(),
     );
     for (client, amount, currency, memo) in entries {
         rows.row()
@@ -125,6 +129,7 @@ pub async fn owner_memberships(
     let mut rows = CopyRows::new(
         "COPY billing.memberships (user_id, client_id, role, permissions, legacy_user_id) FROM STDIN (FORMAT binary)",
         5,
+        members.len(),
     );
     for (user, client, legacy_user) in members {
         rows.row()
@@ -155,6 +160,7 @@ pub async fn migrated_accounts(
     let mut rows = CopyRows::new(
         "COPY migration.accounts (legacy_account_id, status, client_id, reasons, categories, run_id, fingerprint) FROM STDIN (FORMAT binary)",
         7,
+        accounts.len(),
     );
     for a in accounts {
         rows.row()
@@ -178,6 +184,7 @@ pub async fn services(tx: &mut PgConnection, s: &ServiceRows<'_>) -> Result<u64,
         "COPY billing.services (client_id, legacy_item_id, category, priority, seq, product_code, label, domain, status,
                                opened_at, expires_at, period_months, auto_renew_months, price, currency) FROM STDIN (FORMAT binary)",
         15,
+        s.len(),
     );
     for i in 0..s.len() {
         rows.row()
@@ -237,6 +244,7 @@ pub async fn outbox(tx: &mut PgConnection, emails: &[QueuedEmail]) -> Result<u64
     let mut rows = CopyRows::new(
         "COPY migration.outbox (kind, dedupe_key, to_email, language, user_id, client_id, invitation_id) FROM STDIN (FORMAT binary)",
         7,
+        emails.len(),
     );
     for e in emails {
         rows.row()

@@ -18,12 +18,14 @@ pub struct CopyRows {
     buf: PgArgumentBuffer,
     rows: u64,
     in_row: i16,
+    /// How many rows the caller will add: the buffer is sized for them after the first.
+    expected_rows: usize,
 }
 
 impl CopyRows {
     /// Rows for `COPY table (columns…) FROM STDIN (FORMAT binary)`; `columns` is how many
-    /// columns the statement names.
-    pub fn new(statement: &'static str, columns: i16) -> CopyRows {
+    /// columns the statement names, `expected_rows` about how many rows will follow.
+    pub fn new(statement: &'static str, columns: i16, expected_rows: usize) -> CopyRows {
         let mut buf = PgArgumentBuffer::default();
         buf.extend_from_slice(HEADER);
         CopyRows {
@@ -32,6 +34,7 @@ impl CopyRows {
             buf,
             rows: 0,
             in_row: columns,
+            expected_rows,
         }
     }
 
@@ -41,6 +44,13 @@ impl CopyRows {
             self.in_row, self.columns,
             "a COPY row got the wrong number of values"
         );
+        if self.rows == 1 {
+            // Sized once from the first row, with a quarter to spare: grown by doubling, a
+            // batch's rows were copied over and over (0.6 % of migrate's own CPU).
+            let first = self.buf.len() - HEADER.len();
+            let more = first.saturating_mul(self.expected_rows.saturating_sub(1));
+            self.buf.reserve(more.saturating_add(more / 4));
+        }
         self.buf.extend_from_slice(&self.columns.to_be_bytes());
         self.rows += 1;
         self.in_row = 0;
@@ -99,7 +109,7 @@ mod tests {
     /// length (-1 for NULL) and bytes; the trailer is a field count of -1.
     #[test]
     fn rows_are_laid_out_as_binary_copy_expects() {
-        let mut rows = CopyRows::new("COPY t (a, b, c) FROM STDIN (FORMAT binary)", 3);
+        let mut rows = CopyRows::new("COPY t (a, b, c) FROM STDIN (FORMAT binary)", 3, 1);
         rows.row()
             .value(&7i64)
             .unwrap()
@@ -118,10 +128,33 @@ mod tests {
         assert_eq!(HEADER.len(), 19);
     }
 
+    /// The buffer is sized from the first row and the caller's count; a count that is off
+    /// either way changes nothing in what is sent.
+    #[test]
+    fn the_expected_row_count_only_sizes_the_buffer() {
+        let encoded = |expected: usize| {
+            let mut rows = CopyRows::new("COPY t (a, b) FROM STDIN (FORMAT binary)", 2, expected);
+            for i in 0..5i64 {
+                let text = "x".repeat(i as usize * 40);
+                rows.row().value(&i).unwrap().value(&text).unwrap();
+            }
+            (rows.rows, rows.buf.as_slice().to_vec())
+        };
+        let (count, want) = encoded(5);
+        assert_eq!(count, 5);
+        assert_eq!(
+            want.len(),
+            HEADER.len() + 5 * (2 + 4 + 8 + 4) + 40 * (1 + 2 + 3 + 4)
+        );
+        for expected in [0, 1, 2, 1000] {
+            assert_eq!(encoded(expected), (5, want.clone()), "{expected}");
+        }
+    }
+
     #[test]
     #[should_panic(expected = "wrong number of values")]
     fn a_short_row_is_a_bug_caught_at_once() {
-        let mut rows = CopyRows::new("COPY t (a, b) FROM STDIN (FORMAT binary)", 2);
+        let mut rows = CopyRows::new("COPY t (a, b) FROM STDIN (FORMAT binary)", 2, 2);
         rows.row().value(&1i64).unwrap();
         rows.row();
     }
