@@ -3,7 +3,8 @@
 //! postcard formats a `collect_str` value twice (once to learn its length), and chrono
 //! writes it a character at a time (its `write_char` alone was 17 % of the legacy digest's
 //! samples in a 100k `migrate`).
-//! A time with a fraction of a second or a year outside 0–9999 goes through chrono.
+//! A time with a fraction of a second or a year outside 0–9999 goes through chrono. The
+//! same digit writers spell the new billing's instants in check texts (`records::Instant`).
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use serde::{Serialize, Serializer};
@@ -37,7 +38,8 @@ fn ascii(text: &[u8]) -> &str {
     std::str::from_utf8(text).expect("digits and separators are ASCII")
 }
 
-fn plain_date(d: &NaiveDate) -> Option<[u8; 10]> {
+/// `YYYY-MM-DD` for a year 0–9999 (chrono's text for it); `None` for any other year.
+pub(crate) fn plain_date(d: &NaiveDate) -> Option<[u8; 10]> {
     let year = u32::try_from(d.year()).ok().filter(|y| *y <= 9999)?;
     let mut text = *b"0000-00-00";
     digits(&mut text[0..4], year);
@@ -60,7 +62,7 @@ fn plain_datetime(v: &NaiveDateTime) -> Option<[u8; 19]> {
 }
 
 /// `n` in decimal, zero-padded to the slot's width.
-fn digits(slot: &mut [u8], mut n: u32) {
+pub(crate) fn digits(slot: &mut [u8], mut n: u32) {
     for place in slot.iter_mut().rev() {
         *place = b'0' + (n % 10) as u8;
         n /= 10;

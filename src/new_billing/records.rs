@@ -6,8 +6,10 @@
 use std::fmt;
 
 use chrono::format::{Fixed, Item, Numeric, Pad};
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use rust_decimal::Decimal;
+
+use crate::legacy::chrono_text::{digits, plain_date};
 
 /// How a missing value is spelled in reports and digests.
 pub const NONE: &str = "∅";
@@ -191,28 +193,17 @@ impl fmt::Display for Instant<'_> {
 /// otherwise, so they take its path). chrono's formatting machinery was a tenth of what
 /// `migrate` spends on the check digests, for this fixed-width text.
 fn digits_of(t: &DateTime<Utc>) -> Option<[u8; 26]> {
-    let (date, time) = (t.date_naive(), t.time());
-    let year = u32::try_from(date.year()).ok().filter(|y| *y <= 9999)?;
+    let time = t.time();
     let nanos = time.nanosecond();
     if nanos >= 1_000_000_000 {
         return None;
     }
     let mut text = *b"0000-00-00T00:00:00.000000";
-    for (range, value) in [
-        (0..4, year),
-        (5..7, date.month()),
-        (8..10, date.day()),
-        (11..13, time.hour()),
-        (14..16, time.minute()),
-        (17..19, time.second()),
-        (20..26, nanos / 1000),
-    ] {
-        let mut value = value;
-        for digit in text[range].iter_mut().rev() {
-            *digit = b'0' + (value % 10) as u8;
-            value /= 10;
-        }
-    }
+    text[..10].copy_from_slice(&plain_date(&t.date_naive())?);
+    digits(&mut text[11..13], time.hour());
+    digits(&mut text[14..16], time.minute());
+    digits(&mut text[17..19], time.second());
+    digits(&mut text[20..26], nanos / 1000);
     Some(text)
 }
 
