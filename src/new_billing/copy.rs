@@ -157,6 +157,21 @@ mod tests {
         }
     }
 
+    /// Once the second row starts, the buffer holds the expected rows without growing again.
+    #[test]
+    fn the_buffer_is_sized_for_the_expected_rows_after_the_first() {
+        let mut rows = CopyRows::new("COPY t (a, b) FROM STDIN (FORMAT binary)", 2, 2_000);
+        let text = "x".repeat(100);
+        rows.row().value(&1i64).unwrap().value(&text).unwrap();
+        let row = rows.buf.len() - HEADER.len();
+        rows.row();
+        assert!(
+            rows.buf.capacity() >= HEADER.len() + 2_000 * row,
+            "{} bytes for 2,000 rows of {row}",
+            rows.buf.capacity()
+        );
+    }
+
     /// A first row of a megabyte in a batch of a million rows must not ask for a terabyte.
     #[test]
     fn an_odd_first_row_reserves_no_more_than_the_cap() {
