@@ -133,3 +133,41 @@ async fn connections_killed_mid_batch_are_retried_without_leaving_anything_parti
     let got = snapshot(&mut dbs.pg().await).await;
     assert_same(&want, &got, "after killed connections");
 }
+
+#[tokio::test]
+async fn a_backend_killed_during_the_start_up_schema_check_is_retried() {
+    let dbs = generated("schemakill").await;
+    // Hold the schema table so the check's read waits where it can be caught and killed.
+    let mut holder = dbs.pg().await;
+    let mut lock = holder.begin().await.unwrap();
+    sqlx::query("LOCK TABLE public._sqlx_migrations IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let child = spawn(&dbs, &["migrate", "--quiet"], &[]);
+    let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", common::pg_base()))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut killed = 0i64;
+    while killed == 0 && Instant::now() < deadline {
+        killed = sqlx::query_scalar(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = $1 AND wait_event_type = 'Lock' AND query LIKE '%FROM _sqlx_migrations%'",
+        )
+        .bind(dbs.target_db_name())
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    lock.commit().await.unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(killed, 1, "the schema check never waited on the held table");
+    assert!(
+        code(&out) <= 1,
+        "a killed start-up check must be retried: {}",
+        text(&out)
+    );
+    assert!(migrated_count(&dbs).await > 0, "{}", text(&out));
+}

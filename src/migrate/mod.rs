@@ -11,7 +11,6 @@ mod workers;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use anyhow::Context;
 use serde::Serialize;
@@ -260,9 +259,4 @@ pub fn parse_categories(list: &str) -> Result<Vec<String>, Fatal> {
         return Err(Fatal::Usage("--categories: no category given".into()));
     }
     Ok(out)
-}
-
-/// Backoff before retry `attempt` (1-based) of a transiently failed batch.
-pub(crate) fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(250 * 2u64.pow(attempt.min(6)))
 }

@@ -10,31 +10,12 @@ use crate::new_billing::writer::{WriteError, record_held_reasons, write_batch};
 use crate::plan::Planned;
 use crate::progress::Progress;
 
-const ATTEMPTS: u32 = 6;
+pub use crate::new_billing::transient::{is_transient_db, retrying};
 
 /// Whether retrying the same work later can succeed.
 pub fn is_transient(e: &WriteError) -> bool {
     let WriteError::Db(e) = e else { return false };
     is_transient_db(e)
-}
-
-/// Whether a database error is one a retry can get past: a lost connection, a restarting
-/// server, a serialization failure or deadlock.
-pub fn is_transient_db(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Io(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Protocol(_) => true,
-        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
-            c.starts_with("08")
-                || matches!(
-                    c.as_ref(),
-                    "40001" | "40P01" | "57P01" | "57P02" | "57P03" | "53300"
-                )
-        }),
-        _ => false,
-    }
 }
 
 /// Whether the server ran out of something no retry or split can fix: disk full (53100),
@@ -68,41 +49,13 @@ async fn attempt(
     Ok(counts)
 }
 
-/// Runs `op` again after a backoff while it fails with an error `transient` accepts: the
-/// first-load steps outside the batches get the batches' policy.
-pub async fn retrying<T, E, F, Fut>(mut op: F, transient: impl Fn(&E) -> bool) -> Result<T, E>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, E>>,
-{
-    let mut n = 0;
-    loop {
-        n += 1;
-        match op().await {
-            Err(e) if transient(&e) && n < ATTEMPTS => {
-                tokio::time::sleep(super::backoff(n)).await;
-            }
-            other => return other,
-        }
-    }
-}
-
 /// Retries transient failures; `Err` only when they persist.
 async fn with_retries(
     pool: &PgPool,
     batch: &[Planned],
     ctx: &WriteContext,
 ) -> Result<BatchCounts, WriteError> {
-    let mut n = 0;
-    loop {
-        n += 1;
-        match attempt(pool, batch, ctx).await {
-            Err(e) if is_transient(&e) && n < ATTEMPTS => {
-                tokio::time::sleep(super::backoff(n)).await;
-            }
-            other => return other,
-        }
-    }
+    retrying(|| attempt(pool, batch, ctx), is_transient).await
 }
 
 fn describe(batch: &[Planned]) -> String {

@@ -12,6 +12,7 @@ pub mod runs;
 pub mod schema;
 pub mod statistics;
 pub mod table_jobs;
+pub mod transient;
 pub mod write_new;
 pub mod writer;
 

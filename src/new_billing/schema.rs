@@ -2,6 +2,7 @@
 //! `setup` works from any directory, and applied with sqlx's migrator (a lock, a checksum
 //! per version, and a no-op when everything is applied).
 
+use super::transient::{is_transient_db, retrying};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{PgPool, SqlSafeStr};
 
@@ -71,7 +72,7 @@ pub async fn setup(pool: &PgPool) -> anyhow::Result<SetupReport> {
     })
 }
 
-async fn applied_versions(pool: &PgPool) -> anyhow::Result<Vec<i64>> {
+async fn applied_versions(pool: &PgPool) -> Result<Vec<i64>, sqlx::Error> {
     let exists: bool =
         sqlx::query_scalar("SELECT to_regclass('public._sqlx_migrations') IS NOT NULL")
             .fetch_one(pool)
@@ -93,7 +94,9 @@ pub fn latest_version() -> i64 {
 
 /// Refuses to write into a database `setup` has not brought to this binary's version.
 pub async fn require_current(pool: &PgPool) -> anyhow::Result<()> {
-    let applied = applied_versions(pool).await?;
+    // Every command's first statement: a backend killed or a server restarting right then
+    // costs a retry, as it would a moment later in a batch.
+    let applied = retrying(|| applied_versions(pool), is_transient_db).await?;
     if applied.last().copied() != Some(latest_version()) {
         // "version None" meant nothing to a person: an empty database says so.
         let found = applied.last().map_or_else(
