@@ -1,35 +1,80 @@
 //! `explain`: one account's decision trail in sentences a support person can read to the
 //! customer, each ending with the reason code it stands for.
 
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 use crate::legacy::model::{ClientUser, LegacyAccount};
 use crate::rules::{Decision, Hold, PayerOutcome, ServiceOutcome, UserOutcome, Warning};
 
-fn date_of(t: Option<chrono::NaiveDateTime>) -> String {
-    t.map_or_else(
-        || "on an unknown date".to_owned(),
-        |t| format!("on {}", t.date()),
-    )
+/// "on 2020-01-31", or that the date is unknown. The trail's pieces are written straight
+/// into it (`plan` writes one for every held or warned account of a million): a `String`
+/// per piece cost more than the text itself.
+struct DateOf(Option<chrono::NaiveDateTime>);
+
+impl fmt::Display for DateOf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            None => f.write_str("on an unknown date"),
+            Some(t) => write!(f, "on {}", t.date()),
+        }
+    }
 }
 
-fn who(user: Option<&ClientUser>, email: &str, id: i64) -> String {
-    let login = user.map(|u| u.login.as_str()).unwrap_or("");
-    match (email.is_empty(), login.is_empty()) {
-        (false, _) => format!("User {email} (id {id})"),
-        (true, false) => format!("User «{login}» (id {id}, no email)"),
-        (true, true) => format!("User id {id} (no email)"),
+/// A user as the trail names them: by email, else by login, else by id.
+struct Who<'a>(Option<&'a ClientUser>, &'a str, i64);
+
+impl fmt::Display for Who<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Who(user, email, id) = *self;
+        let login = user.map(|u| u.login.as_str()).unwrap_or("");
+        match (email.is_empty(), login.is_empty()) {
+            (false, _) => write!(f, "User {email} (id {id})"),
+            (true, false) => write!(f, "User «{login}» (id {id}, no email)"),
+            (true, true) => write!(f, "User id {id} (no email)"),
+        }
     }
 }
 
 /// The code a row ends with. A held account writes nothing, so a row that would move (owner,
 /// invitation, payer, service) says so — `[would be owner]` — as the reports' `account_held`
 /// column does; a row that does not move is the same either way.
-fn tag(code: &str, moves: bool, held: bool) -> String {
-    if moves && held {
-        format!("[would be {code}]")
-    } else {
-        format!("[{code}]")
+struct Tag<'a>(&'a str, bool, bool);
+
+impl fmt::Display for Tag<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Tag(code, moves, held) = *self;
+        if moves && held {
+            write!(f, "[would be {code}]")
+        } else {
+            write!(f, "[{code}]")
+        }
+    }
+}
+
+/// Names joined by ", ".
+struct Listed<'a>(&'a [String]);
+
+impl fmt::Display for Listed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, name) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(name)?;
+        }
+        Ok(())
+    }
+}
+
+/// An optional number, or the word for none.
+struct OrElse<T>(Option<T>, &'static str);
+
+impl<T: fmt::Display> fmt::Display for OrElse<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.0 {
+            Some(v) => v.fmt(f),
+            None => f.write_str(self.1),
+        }
     }
 }
 
@@ -125,52 +170,66 @@ pub fn explain(
     }
     for u in &d.users {
         let raw = account.users.iter().find(|x| x.id == u.legacy_user_id);
-        let name = who(raw, &u.email, u.legacy_user_id);
-        let sentence = match u.outcome {
+        let name = Who(raw, &u.email, u.legacy_user_id);
+        let _ = write!(w, "  - ");
+        let _ = match u.outcome {
             UserOutcome::Owner => {
                 let p = d.primary.as_ref().expect("an owner row implies a primary");
-                let how = if p.chosen_by_id {
-                    format!(
+                let _ = write!(w, "{name} is the owner: ");
+                let _ = if p.chosen_by_id {
+                    write!(
+                        w,
                         "has no known creation date, so among {} candidate(s) the lowest id decided",
                         p.candidates
                     )
                 } else {
-                    format!(
+                    write!(
+                        w,
                         "the earliest of {} active user(s) with full access, created {}",
                         p.candidates,
-                        date_of(p.createdate)
+                        DateOf(p.createdate)
                     )
                 };
                 let lang = d.owner_language.map(|l| l.as_str()).unwrap_or("-");
-                format!(
-                    "{name} is the owner: {how}. Gets a password-set link by email (language {lang}); the password is not moved"
+                write!(
+                    w,
+                    ". Gets a password-set link by email (language {lang}); the password is not moved"
                 )
             }
-            UserOutcome::InviteFull => format!(
+            UserOutcome::InviteFull => write!(
+                w,
                 "{name} gets an invitation with full access ({})",
-                full.join(", ")
+                Listed(full)
             ),
-            UserOutcome::InviteInvoices => format!(
+            UserOutcome::InviteInvoices => write!(
+                w,
                 "{name} gets an invitation to see invoices only ({}): the user had no full access; the owner can widen it later",
-                invoices.join(", ")
+                Listed(invoices)
             ),
             UserOutcome::Disabled => {
-                format!("{name} is not migrated: the user is disabled in the old billing")
+                write!(
+                    w,
+                    "{name} is not migrated: the user is disabled in the old billing"
+                )
             }
-            UserOutcome::InvalidEmail => format!(
+            UserOutcome::InvalidEmail => write!(
+                w,
                 "{name} is not migrated: the email {:?} is not a valid address ({})",
                 u.email,
                 crate::rules::email::why_invalid(raw.and_then(|x| x.email.as_deref()))
                     .unwrap_or("invalid")
             ),
-            UserOutcome::SameAsOwner => format!("{name} is not migrated: same email as the owner"),
-            UserOutcome::MergedDuplicate => format!(
+            UserOutcome::SameAsOwner => {
+                write!(w, "{name} is not migrated: same email as the owner")
+            }
+            UserOutcome::MergedDuplicate => write!(
+                w,
                 "{name} gets no separate invitation: the same email is invited once, recorded on user {}",
                 u.merged_into.unwrap_or_default()
             ),
         };
         let moving = u.access.is_some();
-        let _ = writeln!(w, "  - {sentence} {}", tag(u.outcome.code(), moving, held));
+        let _ = writeln!(w, " {}", Tag(u.outcome.code(), moving, held));
     }
 
     let _ = writeln!(w, "\nPayers");
@@ -183,40 +242,39 @@ pub fn explain(
             .iter()
             .find(|p| p.id == *id)
             .expect("outcome of a read profile");
-        let name = format!("Payer «{}» (id {id})", p.name);
-        let sentence = match outcome {
+        let _ = write!(w, "  - Payer «{}» (id {id}) ", p.name);
+        let _ = match outcome {
             PayerOutcome::Migrated => {
-                let kind = d.payer.kind.map_or_else(
-                    || {
-                        format!(
-                            "but its payer type {} is not valid: the account is held until it is \
-                             1 (individual), 2 (company) or 3 (sole proprietor)",
-                            p.profiletype
-                                .map_or("(empty)".to_owned(), |t| t.to_string())
-                        )
-                    },
-                    |k| format!("it becomes a payer of kind {k}"),
+                let _ = write!(
+                    w,
+                    "{moves}: the most recently created payer not marked 'do not migrate' (created {}); ",
+                    DateOf(p.createdate)
                 );
-                let vat = if p.vatpayer {
-                    "; VAT payer (VAT invoices stay off until the certificate is seen)"
-                } else {
-                    ""
+                let _ = match d.payer.kind {
+                    None => write!(
+                        w,
+                        "but its payer type {} is not valid: the account is held until it is \
+                         1 (individual), 2 (company) or 3 (sole proprietor)",
+                        OrElse(p.profiletype, "(empty)")
+                    ),
+                    Some(k) => write!(w, "it becomes a payer of kind {k}"),
                 };
-                format!(
-                    "{name} {moves}: the most recently created payer not marked 'do not migrate' (created {}); {kind}{vat}",
-                    date_of(p.createdate)
-                )
+                if p.vatpayer {
+                    w.push_str("; VAT payer (VAT invoices stay off until the certificate is seen)");
+                }
+                Ok(())
             }
             PayerOutcome::MarkedDoNotMigrate => {
-                format!("{name} stays: marked 'do not migrate' by the client")
+                write!(w, "stays: marked 'do not migrate' by the client")
             }
-            PayerOutcome::NotLastPayer => format!(
-                "{name} stays: a more recently created payer moves instead (this one created {})",
-                date_of(p.createdate)
+            PayerOutcome::NotLastPayer => write!(
+                w,
+                "stays: a more recently created payer moves instead (this one created {})",
+                DateOf(p.createdate)
             ),
         };
         let moving = *outcome == PayerOutcome::Migrated;
-        let _ = writeln!(w, "  - {sentence} {}", tag(outcome.code(), moving, held));
+        let _ = writeln!(w, " {}", Tag(outcome.code(), moving, held));
     }
 
     let _ = writeln!(w, "\nBalance");
@@ -281,36 +339,51 @@ pub fn explain(
             .iter()
             .find(|i| i.id == s.legacy_item_id)
             .expect("decision of a read item");
-        let label = format!(
+        let _ = write!(w, "  - ");
+        if s.outcome == ServiceOutcome::Migrated {
+            let _ = write!(
+                w,
+                "#{} {} ",
+                s.seq.unwrap_or_default(),
+                s.category.as_deref().unwrap_or("")
+            );
+        }
+        let _ = write!(
+            w,
             "«{}» (item {}, tariff {})",
             item.name,
             item.id,
-            item.pricelist.map_or("none".into(), |p| p.to_string())
+            OrElse(item.pricelist, "none")
         );
-        let sentence = match s.outcome {
-            ServiceOutcome::Migrated => format!(
-                "#{} {} {label} {moves} as {} product {}{}",
-                s.seq.unwrap_or_default(),
-                s.category.as_deref().unwrap_or(""),
-                s.status.map(|x| x.as_str()).unwrap_or(""),
-                s.product_code.as_deref().unwrap_or(""),
-                s.parent
-                    .map_or(String::new(), |p| format!(", as an add-on of item {p}"))
-            ),
-            ServiceOutcome::Deleted => format!("{label} does not move: deleted in the old billing"),
-            ServiceOutcome::UnknownStatus => {
-                format!("{label} does not move: unknown status {:?}", item.status)
+        let _ = match s.outcome {
+            ServiceOutcome::Migrated => {
+                let _ = write!(
+                    w,
+                    " {moves} as {} product {}",
+                    s.status.map(|x| x.as_str()).unwrap_or(""),
+                    s.product_code.as_deref().unwrap_or("")
+                );
+                match s.parent {
+                    Some(p) => write!(w, ", as an add-on of item {p}"),
+                    None => Ok(()),
+                }
             }
-            ServiceOutcome::UnmappedTariff => format!(
-                "{label} does not move: its tariff has no product in the new billing (mappings/tariffs.csv) or the tariff record is missing — support must add it by hand"
+            ServiceOutcome::Deleted => write!(w, " does not move: deleted in the old billing"),
+            ServiceOutcome::UnknownStatus => {
+                write!(w, " does not move: unknown status {:?}", item.status)
+            }
+            ServiceOutcome::UnmappedTariff => write!(
+                w,
+                " does not move: its tariff has no product in the new billing (mappings/tariffs.csv) or the tariff record is missing — support must add it by hand"
             ),
-            ServiceOutcome::ParentNotMigrated => format!(
-                "{label} does not move: it is an add-on of item {}, which is missing, belongs to another account, does not move, or forms a cycle",
-                item.parent.map_or("none".into(), |p| p.to_string())
+            ServiceOutcome::ParentNotMigrated => write!(
+                w,
+                " does not move: it is an add-on of item {}, which is missing, belongs to another account, does not move, or forms a cycle",
+                OrElse(item.parent, "none")
             ),
         };
         let moving = s.seq.is_some();
-        let _ = writeln!(w, "  - {sentence} {}", tag(s.outcome.code(), moving, held));
+        let _ = writeln!(w, " {}", Tag(s.outcome.code(), moving, held));
     }
     out
 }
