@@ -5,6 +5,7 @@
 //! files' `account_held` — on a held account's rows the outcome is what would happen once
 //! the hold is resolved, as `explain` says.
 
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -15,18 +16,23 @@ use super::files::{private_dir, private_file};
 use super::summary::PlanSummary;
 use crate::mappings::Mappings;
 use crate::plan::{Planned, Sink};
-use crate::rules::{Decision, UserOutcome, permissions_of};
+use crate::rules::{Access, Decision, UserOutcome, permissions_of};
 
 type Csv = csv::Writer<BufWriter<File>>;
 
 /// Writes the plan reports into one directory.
-pub struct PlanReport<'m> {
+pub struct PlanReport {
     dir: PathBuf,
-    mappings: &'m Mappings,
     accounts: Csv,
     users: Csv,
     payers: Csv,
     services: Csv,
+    /// users.csv's permissions of each access level, joined once.
+    full_permissions: String,
+    invoices_only_permissions: String,
+    /// The account's codes and opening balance as text, reused row after row.
+    codes: String,
+    opening: String,
     pub summary: PlanSummary,
 }
 
@@ -38,12 +44,11 @@ fn open(dir: &Path, name: &str, header: &[&str]) -> anyhow::Result<Csv> {
     Ok(w)
 }
 
-impl<'m> PlanReport<'m> {
-    pub fn create(dir: &Path, mappings: &'m Mappings) -> anyhow::Result<PlanReport<'m>> {
+impl PlanReport {
+    pub fn create(dir: &Path, mappings: &Mappings) -> anyhow::Result<PlanReport> {
         private_dir(dir)?;
         Ok(PlanReport {
             dir: dir.to_owned(),
-            mappings,
             accounts: open(
                 dir,
                 "accounts.csv",
@@ -101,62 +106,82 @@ impl<'m> PlanReport<'m> {
                     "account_held",
                 ],
             )?,
+            full_permissions: permissions_of(mappings, Some(Access::Full)),
+            invoices_only_permissions: permissions_of(mappings, Some(Access::InvoicesOnly)),
+            codes: String::new(),
+            opening: String::new(),
             summary: PlanSummary::default(),
         })
     }
 
     fn write(&mut self, name: &str, d: &Decision) -> csv::Result<()> {
-        let id = d.account_id.to_string();
-        let reasons = d.reason_codes().join(";");
-        let holds = join(d.holds.iter().map(|h| h.code()));
-        // rules.md: a held account has no warnings, only hold reasons.
-        let warnings = if d.migrates() {
-            join(d.warnings.iter().map(|w| w.code()))
+        // A million accounts write several million rows: numbers go through stack buffers
+        // and the codes through one reused string, not a fresh `String` per field.
+        let mut id = itoa::Buffer::new();
+        let id = id.format(d.account_id);
+        // rules.md: a held account has no warnings, only hold reasons, and one that migrates
+        // has no hold reasons: its one list of codes is either column.
+        self.codes.clear();
+        for (i, code) in d.reason_codes().into_iter().enumerate() {
+            if i > 0 {
+                self.codes.push(';');
+            }
+            self.codes.push_str(code);
+        }
+        let reasons = self.codes.as_str();
+        let (holds, warnings) = if d.migrates() {
+            ("", reasons)
         } else {
-            String::new()
+            (reasons, "")
         };
         // Support needs the very user and address R1 chose, above all when that address is
         // why the account is held: the owner row carries the address as the legacy data has it.
-        let primary_id = d.primary.as_ref().map(|p| p.legacy_user_id);
+        let mut primary_id = itoa::Buffer::new();
+        let primary_id = number(
+            &mut primary_id,
+            d.primary.as_ref().map(|p| p.legacy_user_id),
+        );
         let primary_email = d
             .primary
             .as_ref()
-            .and_then(|p| p.email.clone())
+            .and_then(|p| p.email.as_deref())
             .or_else(|| {
                 // The owner row, not a row with the owner's id: a damaged table may repeat ids.
                 d.users
                     .iter()
                     .find(|u| u.outcome == UserOutcome::Owner)
-                    .map(|u| u.email.clone())
+                    .map(|u| u.email.as_str())
             })
             .unwrap_or_default();
-        let primary_id = primary_id.map(|p| p.to_string()).unwrap_or_default();
         if d.migrates() {
             let migrated = d.services.iter().filter(|s| s.seq.is_some()).count();
+            let (mut invitations, mut payer, mut moving, mut staying) = Default::default();
+            self.opening.clear();
+            let _ = write!(self.opening, "{:.2}", d.balance.opening);
             self.accounts.write_record([
-                id.as_str(),
+                id,
                 "migrate",
-                &reasons,
-                &primary_id,
-                &primary_email,
-                &d.invitations().count().to_string(),
-                &d.payer.moving.map(|p| p.to_string()).unwrap_or_default(),
+                reasons,
+                primary_id,
+                primary_email,
+                count(&mut invitations, d.invitations().count()),
+                number(&mut payer, d.payer.moving),
                 d.balance.currency.as_deref().unwrap_or(""),
-                &format!("{:.2}", d.balance.opening),
-                &migrated.to_string(),
-                &(d.services.len() - migrated).to_string(),
+                &self.opening,
+                count(&mut moving, migrated),
+                count(&mut staying, d.services.len() - migrated),
                 name,
-                &holds,
-                &warnings,
+                holds,
+                warnings,
             ])?;
         } else {
             // Nothing of a held account moves: the counts stay empty, not a misleading 0.
             self.accounts.write_record([
-                id.as_str(),
+                id,
                 "hold",
-                &reasons,
-                &primary_id,
-                &primary_email,
+                reasons,
+                primary_id,
+                primary_email,
                 "",
                 "",
                 "",
@@ -164,33 +189,40 @@ impl<'m> PlanReport<'m> {
                 "",
                 "",
                 name,
-                &holds,
-                &warnings,
+                holds,
+                warnings,
             ])?;
         }
         let held = if d.migrates() { "false" } else { "true" };
+        let mut number_buf = itoa::Buffer::new();
         for u in &d.users {
+            let permissions = match u.access {
+                Some(Access::Full) => self.full_permissions.as_str(),
+                Some(Access::InvoicesOnly) => self.invoices_only_permissions.as_str(),
+                None => "",
+            };
             self.users.write_record([
-                id.as_str(),
-                &u.legacy_user_id.to_string(),
+                id,
+                number_buf.format(u.legacy_user_id),
                 &u.email,
                 u.outcome.code(),
-                &permissions_of(self.mappings, u.access),
+                permissions,
                 held,
             ])?;
         }
         for (profile, outcome) in &d.payer.outcomes {
             self.payers
-                .write_record([id.as_str(), &profile.to_string(), outcome.code(), held])?;
+                .write_record([id, number_buf.format(*profile), outcome.code(), held])?;
         }
+        let (mut priority, mut seq) = Default::default();
         for s in &d.services {
             self.services.write_record([
-                id.as_str(),
-                &s.legacy_item_id.to_string(),
+                id,
+                number_buf.format(s.legacy_item_id),
                 s.itemtype.as_deref().unwrap_or(""),
                 s.category.as_deref().unwrap_or(""),
-                &s.priority.map(|p| p.to_string()).unwrap_or_default(),
-                &s.seq.map(|n| n.to_string()).unwrap_or_default(),
+                number(&mut priority, s.priority),
+                number(&mut seq, s.seq),
                 s.product_code.as_deref().unwrap_or(""),
                 s.outcome.code(),
                 held,
@@ -242,11 +274,16 @@ impl<'m> PlanReport<'m> {
     }
 }
 
-fn join<'a>(codes: impl Iterator<Item = &'a str>) -> String {
-    codes.collect::<Vec<_>>().join(";")
+/// A number as the reports spell it, or nothing.
+fn number<T: itoa::Integer>(buf: &mut itoa::Buffer, value: Option<T>) -> &str {
+    value.map_or("", |v| buf.format(v))
 }
 
-impl Sink for PlanReport<'_> {
+fn count(buf: &mut itoa::Buffer, n: usize) -> &str {
+    buf.format(n)
+}
+
+impl Sink for PlanReport {
     async fn accept(&mut self, chunk: Vec<Planned>) -> anyhow::Result<()> {
         for planned in &chunk {
             self.write(&planned.account.name, &planned.decision)

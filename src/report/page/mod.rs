@@ -37,7 +37,7 @@ pub const ALL_TRAILS_UP_TO: u64 = 5_000;
 
 /// The plan's sink: the CSV reports, and the page beside them.
 pub struct PlanPage<'m> {
-    report: PlanReport<'m>,
+    report: PlanReport,
     mappings: &'m Mappings,
     page: PageFile,
     facts: PageFacts,
