@@ -23,7 +23,7 @@ pub struct Entry<'a>(
     pub &'a str,
     /// Lower-case search keys besides the name (plan.js lower-cases that), one a line.
     pub String,
-    pub Option<String>,
+    pub Option<Line<'a>>,
     pub Option<String>,
     pub Vec<&'static str>,
 );
@@ -36,7 +36,7 @@ pub fn flagged(d: &Decision) -> bool {
 /// The entry of one account; `full` gives it its trail even when it is not flagged.
 pub fn entry<'a>(
     account: &'a LegacyAccount,
-    d: &Decision,
+    d: &'a Decision,
     mappings: &Mappings,
     full: bool,
 ) -> Entry<'a> {
@@ -59,7 +59,7 @@ pub fn entry<'a>(
         state,
         &account.name,
         keys(account, with_trail),
-        (!with_trail).then(|| line(d)),
+        (!with_trail).then_some(Line(d)),
         trail,
         d.reason_codes(),
     )
@@ -77,39 +77,69 @@ fn keys(account: &LegacyAccount, everything: bool) -> String {
         keys.extend(account.items.iter().map(|i| i.name.as_str()));
     }
     let mut out = String::new();
+    let mut key = String::new();
     for k in keys.into_iter().map(str::trim).filter(|k| !k.is_empty()) {
-        let k = k.to_lowercase();
-        if !out.split('\n').any(|seen| seen == k) {
+        // Lower-cased into one reused buffer: emails and domains are nearly always ASCII.
+        key.clear();
+        if k.is_ascii() {
+            key.push_str(k);
+            key.make_ascii_lowercase();
+        } else {
+            key.push_str(&k.to_lowercase());
+        }
+        if !out.split('\n').any(|seen| seen == key) {
             if !out.is_empty() {
                 out.push('\n');
             }
             // A newline inside a key would split it; the legacy data has seen odder things.
-            out.push_str(&k.replace('\n', " "));
+            if key.contains('\n') {
+                out.push_str(&key.replace('\n', " "));
+            } else {
+                out.push_str(&key);
+            }
         }
     }
     out
 }
 
 /// The one-line outcome of an account that migrates without warnings, in the terms of
-/// accounts.csv's columns (the page has no room for 100,000 trails; `explain` has).
-pub fn line(d: &Decision) -> String {
-    let owner = d
-        .primary
-        .as_ref()
-        .and_then(|p| p.email.as_deref())
-        .unwrap_or("(none)");
-    let moving = d.services.iter().filter(|s| s.seq.is_some()).count();
-    let payer = d
-        .payer
-        .moving
-        .map_or("no payer".to_owned(), |p| format!("payer {p} moves"));
-    format!(
-        "owner {owner}; {} invitation(s); {payer}; {moving} of {} service(s) move; opening balance {:.2} {}",
-        d.invitations().count(),
-        d.services.len(),
-        d.balance.opening,
-        d.balance.currency.as_deref().unwrap_or("?"),
-    )
+/// accounts.csv's columns (the page has no room for 100,000 trails; `explain` has). Written
+/// straight into the page's JSON (`collect_str`), never held as a `String` of its own.
+#[derive(Debug)]
+pub struct Line<'a>(pub &'a Decision);
+
+impl std::fmt::Display for Line<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.0;
+        let owner = d
+            .primary
+            .as_ref()
+            .and_then(|p| p.email.as_deref())
+            .unwrap_or("(none)");
+        let moving = d.services.iter().filter(|s| s.seq.is_some()).count();
+        write!(
+            f,
+            "owner {owner}; {} invitation(s); ",
+            d.invitations().count()
+        )?;
+        match d.payer.moving {
+            Some(p) => write!(f, "payer {p} moves")?,
+            None => f.write_str("no payer")?,
+        }
+        write!(
+            f,
+            "; {moving} of {} service(s) move; opening balance {:.2} {}",
+            d.services.len(),
+            d.balance.opening,
+            d.balance.currency.as_deref().unwrap_or("?"),
+        )
+    }
+}
+
+impl Serialize for Line<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// One row of the table.
@@ -155,5 +185,44 @@ mod tests {
         assert_eq!(codes.len(), t.len(), "codes are unique");
         assert!(t.iter().all(|r| !r.sentence.is_empty()));
         assert!(is_hold("no_rate_for_currency") && !is_hold("no_payer"));
+    }
+
+    #[test]
+    fn search_keys_are_lower_cased_once_each_on_their_own_line() {
+        let user = |email: Option<&str>| crate::legacy::model::ClientUser {
+            email: email.map(str::to_owned),
+            ..Default::default()
+        };
+        let item = |name: &str, domain: Option<&str>| crate::legacy::model::Item {
+            name: name.to_owned(),
+            domain: domain.map(str::to_owned),
+            ..Default::default()
+        };
+        let account = LegacyAccount {
+            users: vec![
+                user(Some("Ivan@Example.COM")),
+                user(Some(" ivan@example.com ")),
+                user(None),
+                user(Some("   ")),
+                user(Some("ОЛЕГ@Приклад.УКР")),
+                user(Some("two\nLines@x.io")),
+            ],
+            items: vec![item("Хостинг PRO", Some("Сайт.РФ")), item("VPS", None)],
+            profiles: vec![crate::legacy::model::Profile {
+                name: "ТОВ Ромашка".into(),
+                ..Default::default()
+            }],
+            ..LegacyAccount::default()
+        };
+        // ASCII and Cyrillic alike, a repeat after lower-casing kept once, blanks left out,
+        // a newline inside a key turned into a space.
+        assert_eq!(
+            keys(&account, false),
+            "ivan@example.com\nолег@приклад.укр\ntwo lines@x.io\nсайт.рф"
+        );
+        assert_eq!(
+            keys(&account, true),
+            "ivan@example.com\nолег@приклад.укр\ntwo lines@x.io\nсайт.рф\nтов ромашка\nхостинг pro\nvps"
+        );
     }
 }
