@@ -171,3 +171,48 @@ async fn a_backend_killed_during_the_start_up_schema_check_is_retried() {
     );
     assert!(migrated_count(&dbs).await > 0, "{}", text(&out));
 }
+
+#[tokio::test]
+async fn a_backend_killed_during_the_closing_statistics_refresh_is_retried() {
+    let dbs = generated("analyzekill").await;
+    // A first small run takes the first-load path; the second, on a populated target, the
+    // normal one, which locks nothing that the held lock below conflicts with until the
+    // closing `ANALYZE`.
+    let out = dbs.billmigrate(&["migrate", "--quiet", "--accounts", "1-10"]);
+    assert!(code(&out) <= 1, "{}", text(&out));
+    let mut holder = dbs.pg().await;
+    let mut lock = holder.begin().await.unwrap();
+    sqlx::query("LOCK TABLE billing.clients IN SHARE UPDATE EXCLUSIVE MODE")
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    let child = spawn(&dbs, &["migrate", "--quiet"], &[]);
+    let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", common::pg_base()))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut killed = 0i64;
+    while killed == 0 && Instant::now() < deadline {
+        killed = sqlx::query_scalar(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = $1 AND wait_event_type = 'Lock' AND query LIKE 'ANALYZE billing.clients%'",
+        )
+        .bind(dbs.target_db_name())
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    lock.commit().await.unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        killed, 1,
+        "the closing refresh never waited on the held table"
+    );
+    assert!(
+        code(&out) <= 1,
+        "a killed closing refresh must be retried: {}",
+        text(&out)
+    );
+    assert_eq!(migrated_count(&dbs).await, 3000, "{}", text(&out));
+}

@@ -213,9 +213,14 @@ pub async fn run(
     if failure.is_none() && counts.migrated + counts.phase_added > 0 {
         // Fresh statistics after a bulk load: without them the planner may scan whole tables
         // for verify's and the next batches' index lookups (autovacuum comes much later).
-        crate::new_billing::statistics::refresh_after_load(&pool)
-            .await
-            .context("refreshing planner statistics")?;
+        // After every batch has committed: a killed backend here costs a retry, not a run
+        // that reports failure over a complete load.
+        retry::retrying(
+            || crate::new_billing::statistics::refresh_after_load(&pool),
+            retry::is_transient_db,
+        )
+        .await
+        .context("refreshing planner statistics")?;
     }
     let accounts = counts.migrated + counts.phase_added + counts.held + counts.skipped;
     run.finish(failure.is_none(), accounts)
