@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::faults::{generated, migrated_count, reference, spawn};
+use common::faults::{generated, kill_the_waiter, migrated_count, reference, spawn};
 use common::snapshot::{assert_same, snapshot};
 use common::{code, text};
 use sqlx::Connection;
@@ -137,32 +137,14 @@ async fn connections_killed_mid_batch_are_retried_without_leaving_anything_parti
 #[tokio::test]
 async fn a_backend_killed_during_the_start_up_schema_check_is_retried() {
     let dbs = generated("schemakill").await;
-    // Hold the schema table so the check's read waits where it can be caught and killed.
-    let mut holder = dbs.pg().await;
-    let mut lock = holder.begin().await.unwrap();
-    sqlx::query("LOCK TABLE public._sqlx_migrations IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut *lock)
-        .await
-        .unwrap();
-    let child = spawn(&dbs, &["migrate", "--quiet"], &[]);
-    let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", common::pg_base()))
-        .await
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut killed = 0i64;
-    while killed == 0 && Instant::now() < deadline {
-        killed = sqlx::query_scalar(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-             WHERE datname = $1 AND wait_event_type = 'Lock' AND query LIKE '%FROM _sqlx_migrations%'",
-        )
-        .bind(dbs.target_db_name())
-        .fetch_one(&mut admin)
-        .await
-        .unwrap();
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    lock.commit().await.unwrap();
-    let out = child.wait_with_output().unwrap();
+    // The check's read waits on the held schema table, where it is caught and killed.
+    let (killed, out) = kill_the_waiter(
+        &dbs,
+        "LOCK TABLE public._sqlx_migrations IN ACCESS EXCLUSIVE MODE",
+        "%FROM _sqlx_migrations%",
+        &["migrate", "--quiet"],
+    )
+    .await;
     assert_eq!(killed, 1, "the schema check never waited on the held table");
     assert!(
         code(&out) <= 1,
@@ -176,35 +158,17 @@ async fn a_backend_killed_during_the_start_up_schema_check_is_retried() {
 async fn a_backend_killed_during_the_closing_statistics_refresh_is_retried() {
     let dbs = generated("analyzekill").await;
     // A first small run takes the first-load path; the second, on a populated target, the
-    // normal one, which locks nothing that the held lock below conflicts with until the
-    // closing `ANALYZE`.
+    // normal one, which locks nothing that the held lock conflicts with until the closing
+    // `ANALYZE`.
     let out = dbs.billmigrate(&["migrate", "--quiet", "--accounts", "1-10"]);
     assert!(code(&out) <= 1, "{}", text(&out));
-    let mut holder = dbs.pg().await;
-    let mut lock = holder.begin().await.unwrap();
-    sqlx::query("LOCK TABLE billing.clients IN SHARE UPDATE EXCLUSIVE MODE")
-        .execute(&mut *lock)
-        .await
-        .unwrap();
-    let child = spawn(&dbs, &["migrate", "--quiet"], &[]);
-    let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", common::pg_base()))
-        .await
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut killed = 0i64;
-    while killed == 0 && Instant::now() < deadline {
-        killed = sqlx::query_scalar(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-             WHERE datname = $1 AND wait_event_type = 'Lock' AND query LIKE 'ANALYZE billing.clients%'",
-        )
-        .bind(dbs.target_db_name())
-        .fetch_one(&mut admin)
-        .await
-        .unwrap();
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    lock.commit().await.unwrap();
-    let out = child.wait_with_output().unwrap();
+    let (killed, out) = kill_the_waiter(
+        &dbs,
+        "LOCK TABLE billing.clients IN SHARE UPDATE EXCLUSIVE MODE",
+        "ANALYZE billing.clients%",
+        &["migrate", "--quiet"],
+    )
+    .await;
     assert_eq!(
         killed, 1,
         "the closing refresh never waited on the held table"

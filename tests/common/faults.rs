@@ -58,3 +58,43 @@ pub async fn migrated_count(dbs: &TestDbs) -> i64 {
         .await
         .unwrap()
 }
+
+/// Runs `billmigrate args…` while another transaction holds `lock` (a `LOCK TABLE …`
+/// statement), terminates the backend of the run that waits on that lock running a
+/// statement `LIKE waiting`, then lets the lock go. Returns how many backends were
+/// terminated (the caller expects one) and the run's output: a way to kill one exact
+/// statement of a run, where a loop over every active backend hits whatever runs then.
+pub async fn kill_the_waiter(
+    dbs: &TestDbs,
+    lock: &str,
+    waiting: &str,
+    args: &[&str],
+) -> (i64, std::process::Output) {
+    use sqlx::Connection;
+    let mut holder = dbs.pg().await;
+    let mut held = holder.begin().await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(lock.to_owned()))
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    let child = spawn(dbs, args, &[]);
+    let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", super::pg_base()))
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut killed = 0i64;
+    while killed == 0 && std::time::Instant::now() < deadline {
+        killed = sqlx::query_scalar(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE datname = $1 AND wait_event_type = 'Lock' AND query LIKE $2",
+        )
+        .bind(dbs.target_db_name())
+        .bind(waiting)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    held.commit().await.unwrap();
+    (killed, child.wait_with_output().unwrap())
+}
