@@ -21,8 +21,8 @@ use crate::exit::Fatal;
 use crate::legacy::LegacySource;
 use crate::mappings::Mappings;
 use crate::new_billing::context::{BatchCounts, WriteContext};
-use crate::new_billing::first_load;
 use crate::new_billing::runs::Run;
+use crate::new_billing::{first_load, transient};
 use crate::plan::{self, Planned, Sink};
 use crate::progress::{Progress, ProgressMode};
 use crate::scope::Scope;
@@ -69,7 +69,7 @@ pub async fn run(
     // The writers, the run record and the statistics refresh.
     let most = opts.workers.unwrap_or(DEFAULT_WORKERS).max(1);
     let pool = crate::new_billing::open(&settings.target_url, most as u32 + 2).await?;
-    let room = retry::retrying(|| TargetRoom::read(&pool), retry::is_transient_db)
+    let room = transient::retrying(|| TargetRoom::read(&pool), transient::is_transient_db)
         .await
         .context("counting the target's free connections and lock table")?;
     let (workers, workers_why) = match opts.workers {
@@ -88,9 +88,9 @@ pub async fn run(
     let (run, recovered) = Run::start(&pool, "migrate", args)
         .await
         .context("recording the run")?;
-    let deferred = retry::retrying(
+    let deferred = transient::retrying(
         || first_load::defer_if_empty(&pool, run.id),
-        retry::is_transient_db,
+        transient::is_transient_db,
     )
     .await
     .context("preparing the first load into the empty target")?;
@@ -187,9 +187,9 @@ pub async fn run(
     // Built back whether or not the load succeeded: what committed is whole, and the
     // constraints are validated over it. A failed build stays recorded for the next run.
     let first_load = match deferred {
-        Some(d) => match retry::retrying(
+        Some(d) => match transient::retrying(
             || first_load::rebuild(&pool, run.id),
-            |e: &first_load::RebuildError| retry::is_transient_db(e.db()),
+            |e: &first_load::RebuildError| transient::is_transient_db(e.db()),
         )
         .await
         {
@@ -215,9 +215,9 @@ pub async fn run(
         // for verify's and the next batches' index lookups (autovacuum comes much later).
         // After every batch has committed: a killed backend here costs a retry, not a run
         // that reports failure over a complete load.
-        retry::retrying(
+        transient::retrying(
             || crate::new_billing::statistics::refresh_after_load(&pool),
-            retry::is_transient_db,
+            transient::is_transient_db,
         )
         .await
         .context("refreshing planner statistics")?;

@@ -10,7 +10,7 @@ use crate::new_billing::writer::{WriteError, record_held_reasons, write_batch};
 use crate::plan::Planned;
 use crate::progress::Progress;
 
-pub use crate::new_billing::transient::{is_transient_db, retrying};
+use crate::new_billing::transient::{is_transient_db, retrying};
 
 /// Whether retrying the same work later can succeed.
 pub fn is_transient(e: &WriteError) -> bool {

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 /// Attempts before a transient failure is given up on.
-pub const ATTEMPTS: u32 = 6;
+const ATTEMPTS: u32 = 6;
 
 /// Whether a database error is one a retry can get past: a lost connection, a restarting
 /// server, a serialization failure or deadlock, too many connections.
@@ -28,7 +28,7 @@ pub fn is_transient_db(e: &sqlx::Error) -> bool {
 }
 
 /// Backoff before retry `attempt` (1-based): 0.5 s doubling to 16 s.
-pub fn backoff(attempt: u32) -> Duration {
+fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(250 * 2u64.pow(attempt.min(6)))
 }
 

@@ -155,7 +155,8 @@ impl PlanReport {
             .unwrap_or_default();
         if d.migrates() {
             let migrated = d.services.iter().filter(|s| s.seq.is_some()).count();
-            let (mut invitations, mut payer, mut moving, mut staying) = Default::default();
+            let (mut invitations, mut payer) = (itoa::Buffer::new(), itoa::Buffer::new());
+            let (mut moving, mut staying) = (itoa::Buffer::new(), itoa::Buffer::new());
             self.opening.clear();
             let _ = write!(self.opening, "{:.2}", d.balance.opening);
             self.accounts.write_record([
@@ -164,12 +165,12 @@ impl PlanReport {
                 reasons,
                 primary_id,
                 primary_email,
-                count(&mut invitations, d.invitations().count()),
+                invitations.format(d.invitations().count()),
                 number(&mut payer, d.payer.moving),
                 d.balance.currency.as_deref().unwrap_or(""),
                 &self.opening,
-                count(&mut moving, migrated),
-                count(&mut staying, d.services.len() - migrated),
+                moving.format(migrated),
+                staying.format(d.services.len() - migrated),
                 name,
                 holds,
                 warnings,
@@ -214,7 +215,7 @@ impl PlanReport {
             self.payers
                 .write_record([id, number_buf.format(*profile), outcome.code(), held])?;
         }
-        let (mut priority, mut seq) = Default::default();
+        let (mut priority, mut seq) = (itoa::Buffer::new(), itoa::Buffer::new());
         for s in &d.services {
             self.services.write_record([
                 id,
@@ -277,10 +278,6 @@ impl PlanReport {
 /// A number as the reports spell it, or nothing.
 fn number<T: itoa::Integer>(buf: &mut itoa::Buffer, value: Option<T>) -> &str {
     value.map_or("", |v| buf.format(v))
-}
-
-fn count(buf: &mut itoa::Buffer, n: usize) -> &str {
-    buf.format(n)
 }
 
 impl Sink for PlanReport {

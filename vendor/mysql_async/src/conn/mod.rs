@@ -876,7 +876,8 @@ impl Conn {
         // here, and is neither an OK nor an ERR packet. Parsing it as both built and dropped
         // two boxed `io::Error`s per row; the header byte tells the same thing first.
         let header = packet.first().copied();
-        let ok_header = if self.has_pending_result() {
+        let pending = self.has_pending_result();
+        let ok_header = if pending {
             // `ResultSetTerminator` and `OldEofPacket` both start with 0xFE.
             0xFE
         } else {
@@ -885,7 +886,7 @@ impl Conn {
         };
         let ok_packet = if header != Some(ok_header) {
             None
-        } else if self.has_pending_result() {
+        } else if pending {
             if self.has_capabilities(CapabilityFlags::CLIENT_DEPRECATE_EOF) {
                 ParseBuf(packet)
                     .parse::<OkPacketDeserializer<ResultSetTerminator>>(self.capabilities())
