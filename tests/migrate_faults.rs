@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::faults::{generated, kill_the_waiter, migrated_count, reference, spawn};
+use common::faults::{generated, kill_the_waiter, kill_waiting, migrated_count, reference, spawn};
 use common::snapshot::{assert_same, snapshot};
 use common::{code, text};
 use sqlx::Connection;
@@ -152,6 +152,83 @@ async fn a_backend_killed_during_the_start_up_schema_check_is_retried() {
         text(&out)
     );
     assert!(migrated_count(&dbs).await > 0, "{}", text(&out));
+}
+
+/// The runs `migrate` recorded: (status, accounts done), oldest first.
+async fn runs(dbs: &common::TestDbs) -> Vec<(String, Option<i64>)> {
+    sqlx::query_as("SELECT status, accounts_done FROM migration.runs ORDER BY id")
+        .fetch_all(&mut dbs.pg().await)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_backend_killed_while_the_run_is_recorded_is_retried() {
+    let dbs = generated("runstartkill").await;
+    // The run's first write, marking crashed runs, waits on the held table and is killed.
+    let (killed, out) = kill_the_waiter(
+        &dbs,
+        "LOCK TABLE migration.runs IN SHARE MODE",
+        "UPDATE migration.runs SET status = 'interrupted'%",
+        &["migrate", "--quiet"],
+    )
+    .await;
+    assert_eq!(
+        killed, 1,
+        "recording the run never waited on the held table"
+    );
+    assert!(
+        code(&out) <= 1,
+        "a killed start of the run record must be retried: {}",
+        text(&out)
+    );
+    assert_eq!(migrated_count(&dbs).await, 3000, "{}", text(&out));
+    assert_eq!(
+        runs(&dbs).await,
+        [("succeeded".to_owned(), Some(3000))],
+        "one run, recorded once"
+    );
+}
+
+#[tokio::test]
+async fn a_backend_killed_while_the_run_is_closed_is_retried() {
+    let dbs = generated("runfinishkill").await;
+    // A first small run takes the first-load path (whose foreign-key drops lock the runs
+    // table); the second, on a populated target, the normal one.
+    let out = dbs.billmigrate(&["migrate", "--quiet", "--accounts", "1-10"]);
+    assert!(code(&out) <= 1, "{}", text(&out));
+    let child = spawn(&dbs, &["migrate", "--quiet"], &[]);
+    // Once the run is recorded, its row is held the way the closing update needs it (a
+    // plain key lock, as the rows that reference the run take, still goes through).
+    let mut holder = dbs.pg().await;
+    let mut held = holder.begin().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut locked = 0;
+    while locked == 0 && Instant::now() < deadline {
+        locked =
+            sqlx::query("SELECT 1 FROM migration.runs WHERE status = 'running' FOR NO KEY UPDATE")
+                .execute(&mut *held)
+                .await
+                .unwrap()
+                .rows_affected();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(locked, 1, "the run was never recorded");
+    let killed = kill_waiting(&dbs, "UPDATE migration.runs SET status = $2%").await;
+    held.commit().await.unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(killed, 1, "closing the run never waited on the held row");
+    assert!(
+        code(&out) <= 1,
+        "a killed close of the run record must be retried: {}",
+        text(&out)
+    );
+    assert_eq!(migrated_count(&dbs).await, 3000, "{}", text(&out));
+    assert_eq!(
+        runs(&dbs).await[1..],
+        [("succeeded".to_owned(), Some(3000))],
+        "the second run, closed once"
+    );
 }
 
 #[tokio::test]

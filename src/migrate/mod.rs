@@ -223,7 +223,7 @@ pub async fn run(
         .context("refreshing planner statistics")?;
     }
     let accounts = counts.migrated + counts.phase_added + counts.held + counts.skipped;
-    run.finish(failure.is_none(), accounts)
+    run.finish(&pool, failure.is_none(), accounts)
         .await
         .context("closing the run record")?;
     pool.close().await;

@@ -2,10 +2,16 @@
 //! for the whole run, so a later run can tell a crashed run (its backend is gone) from one
 //! still working, and marks the crashed one `interrupted`; what a crashed first load had
 //! deferred is built back before the new run does anything.
+//!
+//! Starting and finishing are retried like every other step against the target
+//! (`transient`): a backend killed there must cost a retry, not a run that did all its
+//! work and then reports failure.
 
-use sqlx::PgPool;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::Postgres;
+use sqlx::{PgConnection, PgPool};
+
+use super::transient::{is_transient_db, retrying};
 
 /// What a new run found of crashed ones.
 #[derive(Debug, Clone, Copy, Default)]
@@ -24,11 +30,25 @@ pub struct Run {
 
 impl Run {
     /// Marks runs whose backend has gone as interrupted, builds back what they deferred
-    /// (`first_load`), then starts a new one.
+    /// (`first_load`), then starts a new one. Retried whole on a new connection: should an
+    /// attempt's `INSERT` commit and its reply be lost, its row names that attempt's dead
+    /// backend, and the next attempt's first statement marks it interrupted like any other.
     pub async fn start(
         pool: &PgPool,
         command: &str,
         args: serde_json::Value,
+    ) -> Result<(Run, Recovered), super::first_load::RebuildError> {
+        retrying(
+            || Run::try_start(pool, command, &args),
+            |e: &super::first_load::RebuildError| is_transient_db(e.db()),
+        )
+        .await
+    }
+
+    async fn try_start(
+        pool: &PgPool,
+        command: &str,
+        args: &serde_json::Value,
     ) -> Result<(Run, Recovered), super::first_load::RebuildError> {
         let mut conn = pool.acquire().await?;
         let stale = sqlx::query(
@@ -57,13 +77,46 @@ impl Run {
     }
 
     /// Ends the run with `succeeded` or `failed` and the number of accounts it handled.
-    pub async fn finish(mut self, succeeded: bool, accounts: u64) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE migration.runs SET status = $2, finished_at = now(), accounts_done = $3 WHERE id = $1")
-            .bind(self.id)
-            .bind(if succeeded { "succeeded" } else { "failed" })
-            .bind(accounts as i64)
-            .execute(&mut *self.conn)
-            .await?;
-        Ok(())
+    /// Should the run's own connection have been lost, the same update goes through a new
+    /// one from `pool` (it sets the row by id, so repeating it changes nothing).
+    pub async fn finish(
+        self,
+        pool: &PgPool,
+        succeeded: bool,
+        accounts: u64,
+    ) -> Result<(), sqlx::Error> {
+        let Run { id, conn } = self;
+        let mut own = Some(conn);
+        retrying(
+            || {
+                let own = own.take();
+                async move {
+                    let mut conn = match own {
+                        Some(conn) => conn,
+                        None => pool.acquire().await?,
+                    };
+                    close(&mut conn, id, succeeded, accounts).await
+                }
+            },
+            is_transient_db,
+        )
+        .await
     }
+}
+
+async fn close(
+    conn: &mut PgConnection,
+    id: i64,
+    succeeded: bool,
+    accounts: u64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE migration.runs SET status = $2, finished_at = now(), accounts_done = $3 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(if succeeded { "succeeded" } else { "failed" })
+    .bind(accounts as i64)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

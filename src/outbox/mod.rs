@@ -39,7 +39,7 @@ pub async fn send(
     let mut progress = Progress::new(mode, "send", 0);
     let result = sender::run(&pool, ctx, mailer, run.id, &opts, &mut progress).await;
     progress.finish();
-    run.finish(result.is_ok(), result.as_ref().map_or(0, |s| s.sent))
+    run.finish(&pool, result.is_ok(), result.as_ref().map_or(0, |s| s.sent))
         .await?;
     pool.close().await;
     result

@@ -172,7 +172,7 @@ pub async fn run(
         .await
         .context("writing affiliates and referrals")?;
     let stored = store::stored(&pool).await?;
-    run.finish(true, decisions.len() as u64).await?;
+    run.finish(&pool, true, decisions.len() as u64).await?;
     pool.close().await;
 
     let mut summary = PartnerSummary {

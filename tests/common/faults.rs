@@ -78,6 +78,15 @@ pub async fn kill_the_waiter(
         .await
         .unwrap();
     let child = spawn(dbs, args, &[]);
+    let killed = kill_waiting(dbs, waiting).await;
+    held.commit().await.unwrap();
+    (killed, child.wait_with_output().unwrap())
+}
+
+/// Terminates the target's backends waiting on a lock while running a statement `LIKE
+/// waiting`, as soon as there is one (within a minute); returns how many.
+pub async fn kill_waiting(dbs: &TestDbs, waiting: &str) -> i64 {
+    use sqlx::Connection;
     let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", super::pg_base()))
         .await
         .unwrap();
@@ -95,6 +104,5 @@ pub async fn kill_the_waiter(
         .unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    held.commit().await.unwrap();
-    (killed, child.wait_with_output().unwrap())
+    killed
 }
