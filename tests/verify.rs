@@ -1,6 +1,7 @@
 //! `verify`: clean after `migrate`; each kind of difference, caused by one targeted change
 //! in the legacy or the target database, is reported with the right check and kind and
-//! nothing else; the cutoff warning; read-only on both sides.
+//! nothing else; the cutoff warning; read-only on both sides; a target connection lost
+//! mid-run costs a read again, not the run.
 
 mod common;
 
@@ -345,4 +346,45 @@ async fn a_chunk_whose_clients_are_not_one_run_of_ids_is_checked_all_the_same() 
     let out = verify();
     assert_eq!(code(&out), 1, "{}", text(&out));
     assert_eq!(differences(&dir), want);
+}
+
+#[tokio::test]
+async fn a_target_read_killed_mid_verify_is_read_again() {
+    let dbs = common::faults::generated("verifykill").await;
+    let out = dbs.billmigrate(&["migrate", "--quiet"]);
+    assert!(code(&out) <= 1, "{}", text(&out));
+    let out_dir = tempfile::tempdir().unwrap();
+    // The chunks' reads of the services wait on the held table and are killed there (the
+    // second chunk's check may be waiting beside the first's).
+    let (killed, out) = common::faults::kill_the_waiter(
+        &dbs,
+        "LOCK TABLE billing.services IN ACCESS EXCLUSIVE MODE",
+        "SELECT client_id, legacy_item_id, id, parent_id%",
+        &[
+            "verify",
+            "--quiet",
+            "--out",
+            out_dir.path().to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert!(killed >= 1, "verify never read the held table");
+    assert_eq!(
+        code(&out),
+        0,
+        "a killed target read must be read again, and a clean migration verify clean: {}",
+        text(&out)
+    );
+    assert!(difference_rows(out_dir.path()).is_empty());
+    let migrated: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM migration.accounts WHERE status = 'migrated'")
+            .fetch_one(&mut dbs.pg().await)
+            .await
+            .unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(&out_dir.path().join("summary.json"))).unwrap();
+    assert_eq!(
+        summary["accounts_checked"], migrated,
+        "every migrated account checked once"
+    );
 }

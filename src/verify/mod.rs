@@ -24,6 +24,7 @@ use tokio::task::JoinHandle;
 use crate::legacy::LegacySource;
 use crate::mappings::Mappings;
 use crate::new_billing::records::{AccountStatus, Known};
+use crate::new_billing::transient::{is_transient_db, retrying};
 use crate::plan::{self, Planned, Sink};
 use crate::progress::{Progress, ProgressMode};
 use crate::report::files::{private_dir, private_file};
@@ -195,10 +196,14 @@ async fn check_chunk(
     // Named here: the error surfaces while the planner hands over the next chunk.
     let context = || format!("checking accounts {lo}-{hi}");
     let ids: Vec<i64> = chunk.iter().map(|p| p.account.id).collect();
-    let target = target_read::read_chunk(&pool, ids)
-        .await
-        .context("reading the target database")
-        .with_context(context)?;
+    // Read-only and in its own snapshot: a lost connection costs a read again, not the run.
+    let target = retrying(
+        || target_read::read_chunk(&pool, ids.clone()),
+        is_transient_db,
+    )
+    .await
+    .context("reading the target database")
+    .with_context(context)?;
     let migrated = Known::Is(AccountStatus::Migrated);
     let mut accounts_checked = 0;
     let mut diffs = Vec::with_capacity(chunk.len());
@@ -222,8 +227,17 @@ async fn check_chunk(
 }
 
 /// Accounts the target knows (migrated, or a client without a ledger row) whose legacy
-/// account was not seen: the legacy account disappeared after the move.
+/// account was not seen: the legacy account disappeared after the move. Read again from the
+/// start should the connection be lost.
 async fn vanished(pool: &PgPool, scope: &Scope, seen: &SeenIds) -> anyhow::Result<Vec<Difference>> {
+    Ok(retrying(|| vanished_once(pool, scope, seen), is_transient_db).await?)
+}
+
+async fn vanished_once(
+    pool: &PgPool,
+    scope: &Scope,
+    seen: &SeenIds,
+) -> Result<Vec<Difference>, sqlx::Error> {
     // Every migrated account and client of the target, streamed: at a million rows,
     // collecting them first was most of verify's peak memory.
     let mut rows = sqlx::query(
