@@ -1,7 +1,8 @@
 //! `send` and `resend` against a real SMTP server (aiosmtpd): every kind in every language,
 //! tokens whose hashes are what the database keeps, exactly-once delivery, retries on 4xx and
-//! dropped connections, failures on 5xx, the `uncertain` window after a SIGKILL, resent links
-//! that kill the old ones, and the file transport's permissions.
+//! dropped connections, failures on 5xx, the `uncertain` window after a SIGKILL, a database
+//! connection lost after the server accepted, resent links that kill the old ones, and the
+//! file transport's permissions.
 
 mod common;
 
@@ -354,6 +355,83 @@ async fn a_send_killed_mid_flight_leaves_uncertain_rows_that_are_never_sent_twic
         .await
         .unwrap();
     assert_eq!(statuses, ["sent"]);
+}
+
+#[tokio::test]
+async fn a_database_connection_lost_after_the_server_accepted_is_recorded_again() {
+    use sqlx::Connection;
+    let accounts: Vec<String> = (0..3)
+        .map(|i| account(9401 + i, &format!("mark{i}@client.example"), "uk", None))
+        .collect();
+    let dbs = dataset("sendmarkkill", &accounts).await;
+    assert!(code(&dbs.billmigrate(&["migrate", "--quiet"])) <= 1);
+    let faults: Value = (0..3)
+        .map(|i| (format!("mark{i}@client.example"), json!(["slow"])))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    let sink = SmtpSink::start(faults);
+    let child = Command::new(env!("CARGO_BIN_EXE_billmigrate"))
+        .args(["send", "--quiet", "--connections", "1"])
+        .env("BILLMIGRATE_TARGET_URL", dbs.target_url())
+        .envs(mail_env(&sink.url()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The rows are committed as `sending` before the server is contacted; held from then on
+    // the way recording them as sent needs, while the slow server takes them.
+    let mut holder = dbs.pg().await;
+    let mut held = holder.begin().await.unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut locked = 0;
+    while locked < 3 && Instant::now() < deadline {
+        locked = sqlx::query(
+            "SELECT 1 FROM migration.outbox WHERE status = 'sending' FOR NO KEY UPDATE",
+        )
+        .execute(&mut *held)
+        .await
+        .unwrap()
+        .rows_affected();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(locked, 3, "the three welcomes were never claimed together");
+    let killed = common::faults::kill_waiting(
+        &dbs,
+        "WITH sent AS (UPDATE migration.outbox SET status = 'sent'%",
+    )
+    .await;
+    held.commit().await.unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        killed, 1,
+        "recording the sent emails never waited on the held rows"
+    );
+    assert_eq!(
+        code(&out),
+        0,
+        "delivered emails must be recorded as sent after a lost connection: {}",
+        text(&out)
+    );
+    let statuses: Vec<String> = sqlx::query_scalar("SELECT DISTINCT status FROM migration.outbox")
+        .fetch_all(&mut dbs.pg().await)
+        .await
+        .unwrap();
+    assert_eq!(statuses, ["sent"], "none left sending or uncertain");
+    let mut rcpts: Vec<String> = sink
+        .received()
+        .iter()
+        .map(|m| m["rcpt"][0].as_str().unwrap().to_owned())
+        .collect();
+    rcpts.sort();
+    assert_eq!(
+        rcpts,
+        [
+            "mark0@client.example",
+            "mark1@client.example",
+            "mark2@client.example"
+        ],
+        "each delivered once"
+    );
 }
 
 #[tokio::test]

@@ -2,7 +2,10 @@
 //! `sending` before the server is contacted, so a crash between the server's 250 and our
 //! commit leaves them `sending`; the next run turns those into `uncertain` and never resends
 //! them unless told to (`--resend-uncertain`). 4xx and connection errors go back to
-//! `pending` with exponential backoff; 5xx is `failed` with the server's reply.
+//! `pending` with exponential backoff; 5xx is `failed` with the server's reply. What is
+//! recorded after the server answered (sent, retry later, failed) sets rows by id and is
+//! repeated after a lost database connection: a blip must not turn delivered emails into
+//! uncertain ones that need a person.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,6 +16,7 @@ use tokio::task::JoinSet;
 
 use super::compose::{Claimed, Composed, MailContext, compose_batch};
 use super::transport::{Mailer, SendError};
+use crate::new_billing::transient::{is_transient_db, retrying};
 use crate::progress::Progress;
 
 /// Attempts before a transiently failing email is given up as `failed`.
@@ -119,16 +123,18 @@ async fn mark_sent(pool: &PgPool, ids: &[i64]) -> Result<(), sqlx::Error> {
     if ids.is_empty() {
         return Ok(());
     }
-    sqlx::query(
-        "WITH sent AS (UPDATE migration.outbox SET status = 'sent', sent_at = now(),
-                              message_id = 'billmigrate.outbox.' || id, last_error = NULL
-                       WHERE id = ANY($1) RETURNING invitation_id)
-         UPDATE billing.invitations SET sent_at = now()
-         WHERE id IN (SELECT invitation_id FROM sent WHERE invitation_id IS NOT NULL)",
-    )
-    .bind(ids)
-    .execute(pool)
-    .await?;
+    let mark = || {
+        sqlx::query(
+            "WITH sent AS (UPDATE migration.outbox SET status = 'sent', sent_at = now(),
+                                  message_id = 'billmigrate.outbox.' || id, last_error = NULL
+                           WHERE id = ANY($1) RETURNING invitation_id)
+             UPDATE billing.invitations SET sent_at = now()
+             WHERE id IN (SELECT invitation_id FROM sent WHERE invitation_id IS NOT NULL)",
+        )
+        .bind(ids)
+        .execute(pool)
+    };
+    retrying(mark, is_transient_db).await?;
     Ok(())
 }
 
@@ -168,22 +174,26 @@ async fn send_one(
     let outcome = match result {
         Ok(()) => Outcome::Sent(row.id),
         Err(SendError::Transient(reply)) if attempts < MAX_ATTEMPTS => {
-            sqlx::query(RETRY_LATER)
-                .bind(row.id)
-                .bind(backoff(attempts))
-                .bind(reply)
-                .bind(&token_hash)
-                .execute(pool)
-                .await?;
+            let later = || {
+                sqlx::query(RETRY_LATER)
+                    .bind(row.id)
+                    .bind(backoff(attempts))
+                    .bind(&reply)
+                    .bind(&token_hash)
+                    .execute(pool)
+            };
+            retrying(later, is_transient_db).await?;
             Outcome::Retry
         }
         Err(SendError::Transient(reply) | SendError::Permanent(reply)) => {
-            sqlx::query(GIVE_UP)
-                .bind(row.id)
-                .bind(reply)
-                .bind(&token_hash)
-                .execute(pool)
-                .await?;
+            let give_up = || {
+                sqlx::query(GIVE_UP)
+                    .bind(row.id)
+                    .bind(&reply)
+                    .bind(&token_hash)
+                    .execute(pool)
+            };
+            retrying(give_up, is_transient_db).await?;
             Outcome::Failed
         }
     };
