@@ -3,6 +3,7 @@
 //! Link tokens are minted at send time and only their hashes are stored.
 
 mod compose;
+mod outcomes;
 pub mod resend;
 pub mod sender;
 mod smtp_pool;

@@ -2,10 +2,8 @@
 //! `sending` before the server is contacted, so a crash between the server's 250 and our
 //! commit leaves them `sending`; the next run turns those into `uncertain` and never resends
 //! them unless told to (`--resend-uncertain`). 4xx and connection errors go back to
-//! `pending` with exponential backoff; 5xx is `failed` with the server's reply. What is
-//! recorded after the server answered (sent, retry later, failed) sets rows by id and is
-//! repeated after a lost database connection: a blip must not turn delivered emails into
-//! uncertain ones that need a person.
+//! `pending` with exponential backoff; 5xx is `failed` with the server's reply
+//! (`outcomes` records each).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,8 +13,8 @@ use sqlx::PgPool;
 use tokio::task::JoinSet;
 
 use super::compose::{Claimed, Composed, MailContext, compose_batch};
+use super::outcomes;
 use super::transport::{Mailer, SendError};
-use crate::new_billing::transient::{is_transient_db, retrying};
 use crate::progress::Progress;
 
 /// Attempts before a transiently failing email is given up as `failed`.
@@ -118,40 +116,6 @@ async fn prepare(
     Ok((batch, messages))
 }
 
-/// Records the accepted emails of a batch as `sent` (and their invitations as sent).
-async fn mark_sent(pool: &PgPool, ids: &[i64]) -> Result<(), sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    let mark = || {
-        sqlx::query(
-            "WITH sent AS (UPDATE migration.outbox SET status = 'sent', sent_at = now(),
-                                  message_id = 'billmigrate.outbox.' || id, last_error = NULL
-                           WHERE id = ANY($1) RETURNING invitation_id)
-             UPDATE billing.invitations SET sent_at = now()
-             WHERE id IN (SELECT invitation_id FROM sent WHERE invitation_id IS NOT NULL)",
-        )
-        .bind(ids)
-        .execute(pool)
-    };
-    retrying(mark, is_transient_db).await?;
-    Ok(())
-}
-
-fn backoff(attempts: i32) -> Duration {
-    Duration::from_secs(2u64.saturating_pow(attempts.clamp(1, 12) as u32).min(3600))
-}
-
-/// Statements that record a failed attempt and take back its link in one go: whatever the
-/// number of attempts, the only live token of an email is the one of the attempt that
-/// reached the server (or is still in flight). `$1` outbox id, then as numbered.
-const RETRY_LATER: &str = "WITH o AS (UPDATE migration.outbox SET status = 'pending', next_attempt_at = now() + $2, last_error = $3 WHERE id = $1)
-    , revoked AS (UPDATE billing.password_tokens SET revoked_at = now() WHERE token_hash = $4 AND used_at IS NULL AND revoked_at IS NULL)
-    UPDATE billing.invitations SET token_hash = NULL, expires_at = NULL WHERE token_hash = $4";
-const GIVE_UP: &str = "WITH o AS (UPDATE migration.outbox SET status = 'failed', last_error = $2 WHERE id = $1)
-    , revoked AS (UPDATE billing.password_tokens SET revoked_at = now() WHERE token_hash = $3 AND used_at IS NULL AND revoked_at IS NULL)
-    UPDATE billing.invitations SET token_hash = NULL, expires_at = NULL WHERE token_hash = $3";
-
 async fn send_one(
     pool: &PgPool,
     mailer: &Mailer,
@@ -174,26 +138,11 @@ async fn send_one(
     let outcome = match result {
         Ok(()) => Outcome::Sent(row.id),
         Err(SendError::Transient(reply)) if attempts < MAX_ATTEMPTS => {
-            let later = || {
-                sqlx::query(RETRY_LATER)
-                    .bind(row.id)
-                    .bind(backoff(attempts))
-                    .bind(&reply)
-                    .bind(&token_hash)
-                    .execute(pool)
-            };
-            retrying(later, is_transient_db).await?;
+            outcomes::retry_later(pool, row.id, attempts, &reply, token_hash.as_deref()).await?;
             Outcome::Retry
         }
         Err(SendError::Transient(reply) | SendError::Permanent(reply)) => {
-            let give_up = || {
-                sqlx::query(GIVE_UP)
-                    .bind(row.id)
-                    .bind(&reply)
-                    .bind(&token_hash)
-                    .execute(pool)
-            };
-            retrying(give_up, is_transient_db).await?;
+            outcomes::give_up(pool, row.id, &reply, token_hash.as_deref()).await?;
             Outcome::Failed
         }
     };
@@ -369,7 +318,7 @@ pub async fn run(
         while let Some(done) = tasks.join_next().await {
             tally(&mut summary, Some(done), progress, &mut sent)?;
         }
-        mark_sent(pool, &sent).await?;
+        outcomes::mark_sent(pool, &sent).await?;
     }
     mailer.close().await;
     let totals: Vec<(String, i64)> =
