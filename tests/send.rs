@@ -360,12 +360,14 @@ async fn a_send_killed_mid_flight_leaves_uncertain_rows_that_are_never_sent_twic
 #[tokio::test]
 async fn a_database_connection_lost_after_the_server_accepted_is_recorded_again() {
     use sqlx::Connection;
-    let accounts: Vec<String> = (0..3)
+    // One slow second each: the time the test has to hold the claimed rows.
+    const WELCOMES: i64 = 5;
+    let accounts: Vec<String> = (0..WELCOMES)
         .map(|i| account(9401 + i, &format!("mark{i}@client.example"), "uk", None))
         .collect();
     let dbs = dataset("sendmarkkill", &accounts).await;
     assert!(code(&dbs.billmigrate(&["migrate", "--quiet"])) <= 1);
-    let faults: Value = (0..3)
+    let faults: Value = (0..WELCOMES)
         .map(|i| (format!("mark{i}@client.example"), json!(["slow"])))
         .collect::<serde_json::Map<_, _>>()
         .into();
@@ -384,7 +386,7 @@ async fn a_database_connection_lost_after_the_server_accepted_is_recorded_again(
     let mut held = holder.begin().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     let mut locked = 0;
-    while locked < 3 && Instant::now() < deadline {
+    while locked < WELCOMES as u64 && Instant::now() < deadline {
         locked = sqlx::query(
             "SELECT 1 FROM migration.outbox WHERE status = 'sending' FOR NO KEY UPDATE",
         )
@@ -394,7 +396,10 @@ async fn a_database_connection_lost_after_the_server_accepted_is_recorded_again(
         .rows_affected();
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    assert_eq!(locked, 3, "the three welcomes were never claimed together");
+    assert_eq!(
+        locked, WELCOMES as u64,
+        "the welcomes were never claimed together"
+    );
     let killed = common::faults::kill_waiting(
         &dbs,
         "WITH sent AS (UPDATE migration.outbox SET status = 'sent'%",
@@ -423,15 +428,10 @@ async fn a_database_connection_lost_after_the_server_accepted_is_recorded_again(
         .map(|m| m["rcpt"][0].as_str().unwrap().to_owned())
         .collect();
     rcpts.sort();
-    assert_eq!(
-        rcpts,
-        [
-            "mark0@client.example",
-            "mark1@client.example",
-            "mark2@client.example"
-        ],
-        "each delivered once"
-    );
+    let want: Vec<String> = (0..WELCOMES)
+        .map(|i| format!("mark{i}@client.example"))
+        .collect();
+    assert_eq!(rcpts, want, "each delivered once");
 }
 
 #[tokio::test]
