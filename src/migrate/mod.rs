@@ -69,7 +69,7 @@ pub async fn run(
     // The writers, the run record and the statistics refresh.
     let most = opts.workers.unwrap_or(DEFAULT_WORKERS).max(1);
     let pool = crate::new_billing::open(&settings.target_url, most as u32 + 2).await?;
-    let room = transient::retrying(|| TargetRoom::read(&pool), transient::is_transient_db)
+    let room = transient::retrying(|| TargetRoom::read(&pool))
         .await
         .context("counting the target's free connections and lock table")?;
     let (workers, workers_why) = match opts.workers {
@@ -88,12 +88,9 @@ pub async fn run(
     let (run, recovered) = Run::start(&pool, "migrate", args)
         .await
         .context("recording the run")?;
-    let deferred = transient::retrying(
-        || first_load::defer_if_empty(&pool, run.id),
-        transient::is_transient_db,
-    )
-    .await
-    .context("preparing the first load into the empty target")?;
+    let deferred = transient::retrying(|| first_load::defer_if_empty(&pool, run.id))
+        .await
+        .context("preparing the first load into the empty target")?;
 
     let mappings = Arc::new(mappings);
     let categories: BTreeSet<String> = match &opts.categories {
@@ -187,12 +184,7 @@ pub async fn run(
     // Built back whether or not the load succeeded: what committed is whole, and the
     // constraints are validated over it. A failed build stays recorded for the next run.
     let first_load = match deferred {
-        Some(d) => match transient::retrying(
-            || first_load::rebuild(&pool, run.id),
-            |e: &first_load::RebuildError| transient::is_transient_db(e.db()),
-        )
-        .await
-        {
+        Some(d) => match transient::retrying(|| first_load::rebuild(&pool, run.id)).await {
             Ok(took) => Some(FirstLoad {
                 foreign_keys: d.foreign_keys,
                 indexes: d.indexes,
@@ -215,12 +207,9 @@ pub async fn run(
         // for verify's and the next batches' index lookups (autovacuum comes much later).
         // After every batch has committed: a killed backend here costs a retry, not a run
         // that reports failure over a complete load.
-        transient::retrying(
-            || crate::new_billing::statistics::refresh_after_load(&pool),
-            transient::is_transient_db,
-        )
-        .await
-        .context("refreshing planner statistics")?;
+        transient::retrying(|| crate::new_billing::statistics::refresh_after_load(&pool))
+            .await
+            .context("refreshing planner statistics")?;
     }
     let accounts = counts.migrated + counts.phase_added + counts.held + counts.skipped;
     run.finish(&pool, failure.is_none(), accounts)

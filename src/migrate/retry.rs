@@ -10,13 +10,7 @@ use crate::new_billing::writer::{WriteError, record_held_reasons, write_batch};
 use crate::plan::Planned;
 use crate::progress::Progress;
 
-use crate::new_billing::transient::{is_transient_db, retrying};
-
-/// Whether retrying the same work later can succeed.
-pub fn is_transient(e: &WriteError) -> bool {
-    let WriteError::Db(e) = e else { return false };
-    is_transient_db(e)
-}
+use crate::new_billing::transient::{Transient, retrying};
 
 /// Whether the server ran out of something no retry or split can fix: disk full (53100),
 /// out of memory (53200), configuration limits (53400), I/O errors (58xxx). The batch is
@@ -55,7 +49,7 @@ async fn with_retries(
     batch: &[Planned],
     ctx: &WriteContext,
 ) -> Result<BatchCounts, WriteError> {
-    retrying(|| attempt(pool, batch, ctx), is_transient).await
+    retrying(|| attempt(pool, batch, ctx)).await
 }
 
 fn describe(batch: &[Planned]) -> String {
@@ -78,7 +72,7 @@ pub async fn write_batch_reliably(
 ) -> anyhow::Result<BatchCounts> {
     match with_retries(pool, &batch, ctx).await {
         Ok(c) => Ok(c),
-        Err(e) if is_transient(&e) => Err(anyhow::Error::new(e).context(format!(
+        Err(e) if e.is_transient() => Err(anyhow::Error::new(e).context(format!(
             "{}: the target database kept failing",
             describe(&batch)
         ))),
@@ -93,7 +87,7 @@ pub async fn write_batch_reliably(
             for one in batch.chunks(1) {
                 match with_retries(pool, one, ctx).await {
                     Ok(c) => total += c,
-                    Err(e) if is_transient(&e) => {
+                    Err(e) if e.is_transient() => {
                         return Err(anyhow::Error::new(e).context(describe(one)));
                     }
                     Err(e) if is_out_of_resources(&e) => return Err(out_of_resources(one, e)),

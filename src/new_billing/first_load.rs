@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use sqlx::{Connection, PgConnection, PgPool};
 
 use super::table_jobs::{self, TableJob};
+use super::transient::Transient;
 
 /// Serialises deferring, and the brief rebuild steps (indexes, keys added unchecked),
 /// between concurrent runs; validating a key claims its own `deferred_ddl` row instead, so
@@ -208,11 +209,12 @@ pub enum RebuildError {
     Db(#[from] sqlx::Error),
 }
 
-impl RebuildError {
-    /// The database error underneath, for the caller's retry policy.
-    pub fn db(&self) -> &sqlx::Error {
+/// Transient as the database error underneath: a build cut by a lost connection is tried
+/// again, one that failed on the data is not.
+impl Transient for RebuildError {
+    fn is_transient(&self) -> bool {
         match self {
-            RebuildError::Object { source, .. } | RebuildError::Db(source) => source,
+            RebuildError::Object { source, .. } | RebuildError::Db(source) => source.is_transient(),
         }
     }
 }

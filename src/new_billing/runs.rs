@@ -11,7 +11,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::Postgres;
 use sqlx::{PgConnection, PgPool};
 
-use super::transient::{is_transient_db, retrying};
+use super::transient::retrying;
 
 /// What a new run found of crashed ones.
 #[derive(Debug, Clone, Copy, Default)]
@@ -38,11 +38,7 @@ impl Run {
         command: &str,
         args: serde_json::Value,
     ) -> Result<(Run, Recovered), super::first_load::RebuildError> {
-        retrying(
-            || Run::try_start(pool, command, &args),
-            |e: &super::first_load::RebuildError| is_transient_db(e.db()),
-        )
-        .await
+        retrying(|| Run::try_start(pool, command, &args)).await
     }
 
     async fn try_start(
@@ -87,19 +83,16 @@ impl Run {
     ) -> Result<(), sqlx::Error> {
         let Run { id, conn } = self;
         let mut own = Some(conn);
-        retrying(
-            || {
-                let own = own.take();
-                async move {
-                    let mut conn = match own {
-                        Some(conn) => conn,
-                        None => pool.acquire().await?,
-                    };
-                    close(&mut conn, id, succeeded, accounts).await
-                }
-            },
-            is_transient_db,
-        )
+        retrying(|| {
+            let own = own.take();
+            async move {
+                let mut conn = match own {
+                    Some(conn) => conn,
+                    None => pool.acquire().await?,
+                };
+                close(&mut conn, id, succeeded, accounts).await
+            }
+        })
         .await
     }
 }

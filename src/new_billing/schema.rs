@@ -2,7 +2,7 @@
 //! `setup` works from any directory, and applied with sqlx's migrator (a lock, a checksum
 //! per version, and a no-op when everything is applied).
 
-use super::transient::{is_transient_db, retrying};
+use super::transient::retrying;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{PgPool, SqlSafeStr};
 
@@ -96,7 +96,7 @@ pub fn latest_version() -> i64 {
 pub async fn require_current(pool: &PgPool) -> anyhow::Result<()> {
     // Every command's first statement: a backend killed or a server restarting right then
     // costs a retry, as it would a moment later in a batch.
-    let applied = retrying(|| applied_versions(pool), is_transient_db).await?;
+    let applied = retrying(|| applied_versions(pool)).await?;
     if applied.last().copied() != Some(latest_version()) {
         // "version None" meant nothing to a person: an empty database says so.
         let found = applied.last().map_or_else(

@@ -8,9 +8,20 @@ use std::time::Duration;
 /// Attempts before a transient failure is given up on.
 const ATTEMPTS: u32 = 6;
 
-/// Whether a database error is one a retry can get past: a lost connection, a restarting
-/// server, a serialization failure or deadlock, too many connections.
-pub fn is_transient_db(e: &sqlx::Error) -> bool {
+/// An error that can say whether a retry may get past it; what `retrying` retries.
+pub trait Transient {
+    fn is_transient(&self) -> bool;
+}
+
+/// A lost connection, a restarting server, a serialization failure or deadlock, too many
+/// connections.
+impl Transient for sqlx::Error {
+    fn is_transient(&self) -> bool {
+        is_transient_db(self)
+    }
+}
+
+fn is_transient_db(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Io(_)
         | sqlx::Error::PoolTimedOut
@@ -32,9 +43,9 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(250 * 2u64.pow(attempt.min(6)))
 }
 
-/// Runs `op` again after a backoff while it fails with an error `transient` accepts, up to
+/// Runs `op` again after a backoff while it fails with a transient error, up to
 /// [`ATTEMPTS`] times in all.
-pub async fn retrying<T, E, F, Fut>(mut op: F, transient: impl Fn(&E) -> bool) -> Result<T, E>
+pub async fn retrying<T, E: Transient, F, Fut>(mut op: F) -> Result<T, E>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, E>>,
@@ -43,7 +54,7 @@ where
     loop {
         n += 1;
         match op().await {
-            Err(e) if transient(&e) && n < ATTEMPTS => tokio::time::sleep(backoff(n)).await,
+            Err(e) if e.is_transient() && n < ATTEMPTS => tokio::time::sleep(backoff(n)).await,
             other => return other,
         }
     }

@@ -26,6 +26,16 @@ pub enum WriteError {
     Db(#[from] sqlx::Error),
 }
 
+/// Only a database error can be transient: a failed conservation check is the data's.
+impl super::transient::Transient for WriteError {
+    fn is_transient(&self) -> bool {
+        match self {
+            WriteError::Db(e) => e.is_transient(),
+            WriteError::Conservation { .. } => false,
+        }
+    }
+}
+
 struct Existing {
     status: String,
     categories: Vec<String>,

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
-use crate::new_billing::transient::{is_transient_db, retrying};
+use crate::new_billing::transient::retrying;
 
 /// Records the accepted emails of a batch as `sent` (and their invitations as sent).
 pub async fn mark_sent(pool: &PgPool, ids: &[i64]) -> Result<(), sqlx::Error> {
@@ -26,7 +26,7 @@ pub async fn mark_sent(pool: &PgPool, ids: &[i64]) -> Result<(), sqlx::Error> {
         .bind(ids)
         .execute(pool)
     };
-    retrying(mark, is_transient_db).await?;
+    retrying(mark).await?;
     Ok(())
 }
 
@@ -62,7 +62,7 @@ pub async fn retry_later(
             .bind(token_hash)
             .execute(pool)
     };
-    retrying(later, is_transient_db).await?;
+    retrying(later).await?;
     Ok(())
 }
 
@@ -81,6 +81,6 @@ pub async fn give_up(
             .bind(token_hash)
             .execute(pool)
     };
-    retrying(give_up, is_transient_db).await?;
+    retrying(give_up).await?;
     Ok(())
 }

@@ -24,7 +24,7 @@ use tokio::task::JoinHandle;
 use crate::legacy::LegacySource;
 use crate::mappings::Mappings;
 use crate::new_billing::records::{AccountStatus, Known};
-use crate::new_billing::transient::{is_transient_db, retrying};
+use crate::new_billing::transient::retrying;
 use crate::plan::{self, Planned, Sink};
 use crate::progress::{Progress, ProgressMode};
 use crate::report::files::{private_dir, private_file};
@@ -197,13 +197,10 @@ async fn check_chunk(
     let context = || format!("checking accounts {lo}-{hi}");
     let ids: Vec<i64> = chunk.iter().map(|p| p.account.id).collect();
     // Read-only and in its own snapshot: a lost connection costs a read again, not the run.
-    let target = retrying(
-        || target_read::read_chunk(&pool, ids.clone()),
-        is_transient_db,
-    )
-    .await
-    .context("reading the target database")
-    .with_context(context)?;
+    let target = retrying(|| target_read::read_chunk(&pool, ids.clone()))
+        .await
+        .context("reading the target database")
+        .with_context(context)?;
     let migrated = Known::Is(AccountStatus::Migrated);
     let mut accounts_checked = 0;
     let mut diffs = Vec::with_capacity(chunk.len());
@@ -230,7 +227,7 @@ async fn check_chunk(
 /// account was not seen: the legacy account disappeared after the move. Read again from the
 /// start should the connection be lost.
 async fn vanished(pool: &PgPool, scope: &Scope, seen: &SeenIds) -> anyhow::Result<Vec<Difference>> {
-    Ok(retrying(|| vanished_once(pool, scope, seen), is_transient_db).await?)
+    Ok(retrying(|| vanished_once(pool, scope, seen)).await?)
 }
 
 async fn vanished_once(
