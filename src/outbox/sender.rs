@@ -116,6 +116,11 @@ async fn prepare(
     Ok((batch, messages))
 }
 
+/// The wait before the next attempt after `attempts`: 2 s doubling, at most an hour.
+fn backoff(attempts: i32) -> Duration {
+    Duration::from_secs(2u64.saturating_pow(attempts.clamp(1, 12) as u32).min(3600))
+}
+
 async fn send_one(
     pool: &PgPool,
     mailer: &Mailer,
@@ -138,11 +143,12 @@ async fn send_one(
     let outcome = match result {
         Ok(()) => Outcome::Sent(row.id),
         Err(SendError::Transient(reply)) if attempts < MAX_ATTEMPTS => {
-            outcomes::retry_later(pool, row.id, attempts, &reply, token_hash.as_deref()).await?;
+            let later = Some(backoff(attempts));
+            outcomes::failed_attempt(pool, row.id, later, &reply, token_hash.as_deref()).await?;
             Outcome::Retry
         }
         Err(SendError::Transient(reply) | SendError::Permanent(reply)) => {
-            outcomes::give_up(pool, row.id, &reply, token_hash.as_deref()).await?;
+            outcomes::failed_attempt(pool, row.id, None, &reply, token_hash.as_deref()).await?;
             Outcome::Failed
         }
     };
