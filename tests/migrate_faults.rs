@@ -7,7 +7,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::faults::{generated, kill_the_waiter, kill_waiting, migrated_count, reference, spawn};
+use common::faults::{
+    generated, kill_the_waiter, kill_the_waiter_on_rows, migrated_count, reference, spawn,
+};
 use common::snapshot::{assert_same, snapshot};
 use common::{code, text};
 use sqlx::Connection;
@@ -200,23 +202,15 @@ async fn a_backend_killed_while_the_run_is_closed_is_retried() {
     let child = spawn(&dbs, &["migrate", "--quiet"], &[]);
     // Once the run is recorded, its row is held the way the closing update needs it (a
     // plain key lock, as the rows that reference the run take, still goes through).
-    let mut holder = dbs.pg().await;
-    let mut held = holder.begin().await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut locked = 0;
-    while locked == 0 && Instant::now() < deadline {
-        locked =
-            sqlx::query("SELECT 1 FROM migration.runs WHERE status = 'running' FOR NO KEY UPDATE")
-                .execute(&mut *held)
-                .await
-                .unwrap()
-                .rows_affected();
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    assert_eq!(locked, 1, "the run was never recorded");
-    let killed = kill_waiting(&dbs, "UPDATE migration.runs SET status = $2%").await;
-    held.commit().await.unwrap();
+    let (locked, killed) = kill_the_waiter_on_rows(
+        &dbs,
+        "SELECT 1 FROM migration.runs WHERE status = 'running' FOR NO KEY UPDATE",
+        1,
+        "UPDATE migration.runs SET status = $2%",
+    )
+    .await;
     let out = child.wait_with_output().unwrap();
+    assert_eq!(locked, 1, "the run was never recorded");
     assert_eq!(killed, 1, "closing the run never waited on the held row");
     assert!(
         code(&out) <= 1,

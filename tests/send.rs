@@ -73,6 +73,19 @@ fn send(dbs: &TestDbs, transport: &str, args: &[&str]) -> std::process::Output {
     dbs.billmigrate_env(&all, &env)
 }
 
+/// `send --quiet args…` started in the background, its output captured.
+fn spawn_send(dbs: &TestDbs, transport: &str, args: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_billmigrate"))
+        .args(["send", "--quiet"])
+        .args(args)
+        .env("BILLMIGRATE_TARGET_URL", dbs.target_url())
+        .envs(mail_env(transport))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn token_of(text: &str) -> String {
     let start = text.find("token=").expect("a link with a token") + "token=".len();
     text[start..]
@@ -300,14 +313,7 @@ async fn a_send_killed_mid_flight_leaves_uncertain_rows_that_are_never_sent_twic
         .collect::<serde_json::Map<_, _>>()
         .into();
     let sink = SmtpSink::start(faults);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_billmigrate"))
-        .args(["send", "--quiet", "--connections", "2"])
-        .env("BILLMIGRATE_TARGET_URL", dbs.target_url())
-        .envs(mail_env(&sink.url()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_send(&dbs, &sink.url(), &["--connections", "2"]);
     let deadline = Instant::now() + Duration::from_secs(20);
     while sink.received().is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
@@ -359,7 +365,6 @@ async fn a_send_killed_mid_flight_leaves_uncertain_rows_that_are_never_sent_twic
 
 #[tokio::test]
 async fn a_database_connection_lost_after_the_server_accepted_is_recorded_again() {
-    use sqlx::Connection;
     // One slow second each: the time the test has to hold the claimed rows.
     const WELCOMES: i64 = 5;
     let accounts: Vec<String> = (0..WELCOMES)
@@ -372,41 +377,21 @@ async fn a_database_connection_lost_after_the_server_accepted_is_recorded_again(
         .collect::<serde_json::Map<_, _>>()
         .into();
     let sink = SmtpSink::start(faults);
-    let child = Command::new(env!("CARGO_BIN_EXE_billmigrate"))
-        .args(["send", "--quiet", "--connections", "1"])
-        .env("BILLMIGRATE_TARGET_URL", dbs.target_url())
-        .envs(mail_env(&sink.url()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_send(&dbs, &sink.url(), &["--connections", "1"]);
     // The rows are committed as `sending` before the server is contacted; held from then on
     // the way recording them as sent needs, while the slow server takes them.
-    let mut holder = dbs.pg().await;
-    let mut held = holder.begin().await.unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut locked = 0;
-    while locked < WELCOMES as u64 && Instant::now() < deadline {
-        locked = sqlx::query(
-            "SELECT 1 FROM migration.outbox WHERE status = 'sending' FOR NO KEY UPDATE",
-        )
-        .execute(&mut *held)
-        .await
-        .unwrap()
-        .rows_affected();
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let (locked, killed) = common::faults::kill_the_waiter_on_rows(
+        &dbs,
+        "SELECT 1 FROM migration.outbox WHERE status = 'sending' FOR NO KEY UPDATE",
+        WELCOMES as u64,
+        "WITH sent AS (UPDATE migration.outbox SET status = 'sent'%",
+    )
+    .await;
+    let out = child.wait_with_output().unwrap();
     assert_eq!(
         locked, WELCOMES as u64,
         "the welcomes were never claimed together"
     );
-    let killed = common::faults::kill_waiting(
-        &dbs,
-        "WITH sent AS (UPDATE migration.outbox SET status = 'sent'%",
-    )
-    .await;
-    held.commit().await.unwrap();
-    let out = child.wait_with_output().unwrap();
     assert_eq!(
         killed, 1,
         "recording the sent emails never waited on the held rows"

@@ -106,3 +106,36 @@ pub async fn kill_waiting(dbs: &TestDbs, waiting: &str) -> i64 {
     }
     killed
 }
+
+/// Once `lock` (a `SELECT … FOR …` statement on the target, polled in one open transaction
+/// for up to a minute) locks `rows` rows, holds them, terminates the backend waiting on them
+/// running a statement `LIKE waiting`, then lets go. Returns the rows locked and the
+/// backends terminated: a way to kill a statement that only comes once a run has made its
+/// rows, where `kill_the_waiter` locks a table before the run starts.
+pub async fn kill_the_waiter_on_rows(
+    dbs: &TestDbs,
+    lock: &str,
+    rows: u64,
+    waiting: &str,
+) -> (u64, i64) {
+    use sqlx::Connection;
+    let mut holder = dbs.pg().await;
+    let mut held = holder.begin().await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut locked = 0;
+    while locked < rows && std::time::Instant::now() < deadline {
+        locked = sqlx::query(sqlx::AssertSqlSafe(lock.to_owned()))
+            .execute(&mut *held)
+            .await
+            .unwrap()
+            .rows_affected();
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let killed = if locked == rows {
+        kill_waiting(dbs, waiting).await
+    } else {
+        0
+    };
+    held.commit().await.unwrap();
+    (locked, killed)
+}
