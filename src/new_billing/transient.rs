@@ -1,5 +1,6 @@
 //! Which target errors a retry can get past, and the one retry loop with backoff that every
-//! step against the target shares: a batch, the first load's steps, the start-up checks.
+//! step against the target shares: a batch, the first load's steps, the start-up checks, the
+//! run record, verify's reads, what `send` records after the mail server answered.
 //! An operator restarting PostgreSQL, or killing a backend, mid-run must cost a retry, not
 //! the run (tests/migrate_faults.rs kills backends at any moment of a `migrate`).
 
@@ -17,24 +18,20 @@ pub trait Transient {
 /// connections.
 impl Transient for sqlx::Error {
     fn is_transient(&self) -> bool {
-        is_transient_db(self)
-    }
-}
-
-fn is_transient_db(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Io(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Protocol(_) => true,
-        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
-            c.starts_with("08")
-                || matches!(
-                    c.as_ref(),
-                    "40001" | "40P01" | "57P01" | "57P02" | "57P03" | "53300"
-                )
-        }),
-        _ => false,
+        match self {
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Protocol(_) => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+                c.starts_with("08")
+                    || matches!(
+                        c.as_ref(),
+                        "40001" | "40P01" | "57P01" | "57P02" | "57P03" | "53300"
+                    )
+            }),
+            _ => false,
+        }
     }
 }
 
